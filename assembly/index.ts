@@ -1,0 +1,2 @@
+// placeholder
+export function abi_version(): i32 { return 1; }
