@@ -1,2 +1,72 @@
 // Raw AES-GCM exports for differential tests only (build/test/gcm-test.wasm); never shipped.
-export function placeholder(): i32 { return 0; }
+// A bump allocator hands out 16-byte aligned buffers; reset() frees them all.
+import { GCM_CONTEXT_BYTES, gcmInit, gcmOpen, gcmSeal, gcmWipe } from "./gcm";
+import { aes256Encrypt8, aes256ExpandKey, AES256_ROUND_KEY_BYTES } from "./aes";
+import { GHASH_KEY_BYTES, ghashBlocks, ghashInit } from "./ghash";
+
+const BASE: usize = (__heap_base + 15) & ~(<usize>15);
+let top: usize = BASE;
+
+export function reset(): void {
+  top = BASE;
+}
+
+export function alloc(n: i32): usize {
+  const p = top;
+  top = (top + <usize>n + 15) & ~(<usize>15);
+  const have = <usize>memory.size() << 16;
+  if (top > have) {
+    if (memory.grow(<i32>((top - have + 0xffff) >> 16)) < 0) unreachable();
+  }
+  return p;
+}
+
+export function contextBytes(): i32 {
+  return GCM_CONTEXT_BYTES;
+}
+
+export function init(ctx: usize, key: usize): void {
+  gcmInit(ctx, key);
+}
+
+export function wipe(ctx: usize): void {
+  gcmWipe(ctx);
+}
+
+export function seal(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usize, len: i32, dst: usize, tag: usize): void {
+  gcmSeal(ctx, iv, aad, aadLen, src, len, dst, tag);
+}
+
+export function open(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usize, len: i32, tag: usize, dst: usize): i32 {
+  return gcmOpen(ctx, iv, aad, aadLen, src, len, tag, dst) ? 1 : 0;
+}
+
+// Seals the same message `count` times (benchmark loop without per-call JS overhead).
+export function sealRepeat(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usize, len: i32, dst: usize, tag: usize, count: i32): void {
+  for (let i = 0; i < count; i++) gcmSeal(ctx, iv, aad, aadLen, src, len, dst, tag);
+}
+
+// Raw primitives for profiling: 8-block AES, GHASH over n blocks.
+export function aesBlocks8(rk: usize, src: usize, dst: usize, count: i32): void {
+  for (let i = 0; i < count; i++) aes256Encrypt8(rk, src, dst);
+}
+
+export function aesKey(rk: usize, key: usize): void {
+  aes256ExpandKey(rk, key);
+}
+
+export function aesKeyBytes(): i32 {
+  return AES256_ROUND_KEY_BYTES;
+}
+
+export function ghashKey(tbl: usize, h: usize): void {
+  ghashInit(tbl, h);
+}
+
+export function ghashKeyBytes(): i32 {
+  return GHASH_KEY_BYTES;
+}
+
+export function ghash(tbl: usize, y: usize, data: usize, n: i32): void {
+  ghashBlocks(tbl, y, data, n);
+}

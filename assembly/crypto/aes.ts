@@ -1,0 +1,318 @@
+// Bitsliced AES-256 encryption over WebAssembly SIMD, 8 blocks per call (FIPS 197).
+//
+// Constant time: there are no lookup tables at all. The 8 blocks are transposed so that v128
+// plane j holds bit j of every state byte of all 8 blocks (byte p of a plane = state byte p, bit b
+// of that byte = block b). SubBytes is then a fixed boolean circuit (and/xor only) evaluated on
+// the 8 planes, ShiftRows and MixColumns are constant byte shuffles and xors, and AddRoundKey
+// xors precomputed key planes. Every instruction and every memory address is independent of the
+// key and the data; the only branches depend on the public round counter.
+//
+// Key planes: the round keys are stored already bitsliced (plane j byte p = 0xff when bit j of
+// round-key byte p is set). The S-box circuit below computes S(x) ^ 0x63 (its four output NOTs
+// are dropped); since ShiftRows and MixColumns map the all-0x63 state to itself, the missing
+// constant is folded into round keys 1..14 instead.
+
+// Bytes of one bitsliced key schedule: 15 round keys x 8 planes x 16 bytes.
+export const AES256_ROUND_KEY_BYTES: i32 = 15 * 128;
+
+const ZERO_KEYS = memory.data(256, 16);
+const SCHED = memory.data(256, 16);
+const WORD = memory.data(128, 16);
+
+
+// Runs `rounds` AES rounds on the 8 blocks at src (128 bytes) and writes them to dst (may equal src).
+// rk holds rounds + 1 bitsliced round keys. With linear = false the rounds are SubBytes and
+// AddRoundKey only (used by the key schedule's SubWord).
+function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool): void {
+  let q0 = v128.load(src, 0);
+  let q1 = v128.load(src, 16);
+  let q2 = v128.load(src, 32);
+  let q3 = v128.load(src, 48);
+  let q4 = v128.load(src, 64);
+  let q5 = v128.load(src, 80);
+  let q6 = v128.load(src, 96);
+  let q7 = v128.load(src, 112);
+  const M55 = i8x16.splat(0x55), M33 = i8x16.splat(0x33), M0F = i8x16.splat(0x0f);
+  let t: v128;
+  // Transpose: register b byte p bit j -> register j byte p bit b.
+  t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), M55); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(q2, 1), q3), M55); q3 = v128.xor(q3, t); q2 = v128.xor(q2, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(q4, 1), q5), M55); q5 = v128.xor(q5, t); q4 = v128.xor(q4, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(q6, 1), q7), M55); q7 = v128.xor(q7, t); q6 = v128.xor(q6, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(q0, 2), q2), M33); q2 = v128.xor(q2, t); q0 = v128.xor(q0, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(q1, 2), q3), M33); q3 = v128.xor(q3, t); q1 = v128.xor(q1, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(q4, 2), q6), M33); q6 = v128.xor(q6, t); q4 = v128.xor(q4, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(q5, 2), q7), M33); q7 = v128.xor(q7, t); q5 = v128.xor(q5, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(q0, 4), q4), M0F); q4 = v128.xor(q4, t); q0 = v128.xor(q0, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), M0F); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), M0F); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), M0F); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4));
+
+  // FIPS 197 §5.1.4 AddRoundKey (round 0).
+  q0 = v128.xor(q0, v128.load(rk, 0));
+  q1 = v128.xor(q1, v128.load(rk, 16));
+  q2 = v128.xor(q2, v128.load(rk, 32));
+  q3 = v128.xor(q3, v128.load(rk, 48));
+  q4 = v128.xor(q4, v128.load(rk, 64));
+  q5 = v128.xor(q5, v128.load(rk, 80));
+  q6 = v128.xor(q6, v128.load(rk, 96));
+  q7 = v128.xor(q7, v128.load(rk, 112));
+
+  for (let r = 1; r <= rounds; r++) {
+    // FIPS 197 §5.1.1 SubBytes: Boyar-Peralta S-box circuit (GF(2^8) inverse + affine map),
+    // inputs u0..u7 = bits 7..0, outputs s0..s7 = bits 7..0 (xor 0x63, folded into the keys).
+    {
+      const u0 = q7, u1 = q6, u2 = q5, u3 = q4, u4 = q3, u5 = q2, u6 = q1, u7 = q0;
+      const t1 = v128.xor(u0, u3);
+      const t2 = v128.xor(u0, u5);
+      const t3 = v128.xor(u0, u6);
+      const t4 = v128.xor(u3, u5);
+      const t5 = v128.xor(u4, u6);
+      const t6 = v128.xor(t1, t5);
+      const t7 = v128.xor(u1, u2);
+      const t8 = v128.xor(u7, t6);
+      const t9 = v128.xor(u7, t7);
+      const t10 = v128.xor(t6, t7);
+      const t11 = v128.xor(u1, u5);
+      const t12 = v128.xor(u2, u5);
+      const t13 = v128.xor(t3, t4);
+      const t14 = v128.xor(t6, t11);
+      const t15 = v128.xor(t5, t11);
+      const t16 = v128.xor(t5, t12);
+      const t17 = v128.xor(t9, t16);
+      const t18 = v128.xor(u3, u7);
+      const t19 = v128.xor(t7, t18);
+      const t20 = v128.xor(t1, t19);
+      const t21 = v128.xor(u6, u7);
+      const t22 = v128.xor(t7, t21);
+      const t23 = v128.xor(t2, t22);
+      const t24 = v128.xor(t2, t10);
+      const t25 = v128.xor(t20, t17);
+      const t26 = v128.xor(t3, t16);
+      const t27 = v128.xor(t1, t12);
+      const m1 = v128.and(t13, t6);
+      const m2 = v128.and(t23, t8);
+      const m3 = v128.xor(t14, m1);
+      const m4 = v128.and(t19, u7);
+      const m5 = v128.xor(m4, m1);
+      const m6 = v128.and(t3, t16);
+      const m7 = v128.and(t22, t9);
+      const m8 = v128.xor(t26, m6);
+      const m9 = v128.and(t20, t17);
+      const m10 = v128.xor(m9, m6);
+      const m11 = v128.and(t1, t15);
+      const m12 = v128.and(t4, t27);
+      const m13 = v128.xor(m12, m11);
+      const m14 = v128.and(t2, t10);
+      const m15 = v128.xor(m14, m11);
+      const m16 = v128.xor(m3, m2);
+      const m17 = v128.xor(m5, t24);
+      const m18 = v128.xor(m8, m7);
+      const m19 = v128.xor(m10, m15);
+      const m20 = v128.xor(m16, m13);
+      const m21 = v128.xor(m17, m15);
+      const m22 = v128.xor(m18, m13);
+      const m23 = v128.xor(m19, t25);
+      const m24 = v128.xor(m22, m23);
+      const m25 = v128.and(m22, m20);
+      const m26 = v128.xor(m21, m25);
+      const m27 = v128.xor(m20, m21);
+      const m28 = v128.xor(m23, m25);
+      const m29 = v128.and(m28, m27);
+      const m30 = v128.and(m26, m24);
+      const m31 = v128.and(m20, m23);
+      const m32 = v128.and(m27, m31);
+      const m33 = v128.xor(m27, m25);
+      const m34 = v128.and(m21, m22);
+      const m35 = v128.and(m24, m34);
+      const m36 = v128.xor(m24, m25);
+      const m37 = v128.xor(m21, m29);
+      const m38 = v128.xor(m32, m33);
+      const m39 = v128.xor(m23, m30);
+      const m40 = v128.xor(m35, m36);
+      const m41 = v128.xor(m38, m40);
+      const m42 = v128.xor(m37, m39);
+      const m43 = v128.xor(m37, m38);
+      const m44 = v128.xor(m39, m40);
+      const m45 = v128.xor(m42, m41);
+      const m46 = v128.and(m44, t6);
+      const m47 = v128.and(m40, t8);
+      const m48 = v128.and(m39, u7);
+      const m49 = v128.and(m43, t16);
+      const m50 = v128.and(m38, t9);
+      const m51 = v128.and(m37, t17);
+      const m52 = v128.and(m42, t15);
+      const m53 = v128.and(m45, t27);
+      const m54 = v128.and(m41, t10);
+      const m55 = v128.and(m44, t13);
+      const m56 = v128.and(m40, t23);
+      const m57 = v128.and(m39, t19);
+      const m58 = v128.and(m43, t3);
+      const m59 = v128.and(m38, t22);
+      const m60 = v128.and(m37, t20);
+      const m61 = v128.and(m42, t1);
+      const m62 = v128.and(m45, t4);
+      const m63 = v128.and(m41, t2);
+      const l0 = v128.xor(m61, m62);
+      const l1 = v128.xor(m50, m56);
+      const l2 = v128.xor(m46, m48);
+      const l3 = v128.xor(m47, m55);
+      const l4 = v128.xor(m54, m58);
+      const l5 = v128.xor(m49, m61);
+      const l6 = v128.xor(m62, l5);
+      const l7 = v128.xor(m46, l3);
+      const l8 = v128.xor(m51, m59);
+      const l9 = v128.xor(m52, m53);
+      const l10 = v128.xor(m53, l4);
+      const l11 = v128.xor(m60, l2);
+      const l12 = v128.xor(m48, m51);
+      const l13 = v128.xor(m50, l0);
+      const l14 = v128.xor(m52, m61);
+      const l15 = v128.xor(m55, l1);
+      const l16 = v128.xor(m56, l0);
+      const l17 = v128.xor(m57, l1);
+      const l18 = v128.xor(m58, l8);
+      const l19 = v128.xor(m63, l4);
+      const l20 = v128.xor(l0, l1);
+      const l21 = v128.xor(l1, l7);
+      const l22 = v128.xor(l3, l12);
+      const l23 = v128.xor(l18, l2);
+      const l24 = v128.xor(l15, l9);
+      const l25 = v128.xor(l6, l10);
+      const l26 = v128.xor(l7, l9);
+      const l27 = v128.xor(l8, l10);
+      const l28 = v128.xor(l11, l14);
+      const l29 = v128.xor(l11, l17);
+      const s0 = v128.xor(l6, l24);
+      const s1 = v128.xor(l16, l26);
+      const s2 = v128.xor(l19, l28);
+      const s3 = v128.xor(l6, l21);
+      const s4 = v128.xor(l20, l22);
+      const s5 = v128.xor(l25, l29);
+      const s6 = v128.xor(l13, l27);
+      const s7 = v128.xor(l6, l23);
+      q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
+    }
+    if (linear) {
+      if (r < rounds) {
+        // FIPS 197 §5.1.2 ShiftRows fused with §5.1.3 MixColumns. Byte p = row p & 3 of
+        // column p >> 2. a = ShiftRows(q), b = a rotated up one row within each column,
+        // c = a ^ b; MixColumns(a) = xtime(c) ^ b ^ (c rotated up two rows).
+        const b0 = i8x16.shuffle(q0, q0, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
+        const b1 = i8x16.shuffle(q1, q1, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
+        const b2 = i8x16.shuffle(q2, q2, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
+        const b3 = i8x16.shuffle(q3, q3, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
+        const b4 = i8x16.shuffle(q4, q4, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
+        const b5 = i8x16.shuffle(q5, q5, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
+        const b6 = i8x16.shuffle(q6, q6, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
+        const b7 = i8x16.shuffle(q7, q7, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
+        const c0 = v128.xor(i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b0);
+        const c1 = v128.xor(i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b1);
+        const c2 = v128.xor(i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b2);
+        const c3 = v128.xor(i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b3);
+        const c4 = v128.xor(i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b4);
+        const c5 = v128.xor(i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b5);
+        const c6 = v128.xor(i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b6);
+        const c7 = v128.xor(i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b7);
+        // xtime over planes: bit 0 <- bit 7; bits 1, 3, 4 <- own lower bit ^ bit 7 (x^8 = x^4+x^3+x+1).
+        q0 = v128.xor(v128.xor(c7, b0), i8x16.shuffle(c0, c0, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+        q1 = v128.xor(v128.xor(v128.xor(c0, c7), b1), i8x16.shuffle(c1, c1, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+        q2 = v128.xor(v128.xor(c1, b2), i8x16.shuffle(c2, c2, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+        q3 = v128.xor(v128.xor(v128.xor(c2, c7), b3), i8x16.shuffle(c3, c3, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+        q4 = v128.xor(v128.xor(v128.xor(c3, c7), b4), i8x16.shuffle(c4, c4, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+        q5 = v128.xor(v128.xor(c4, b5), i8x16.shuffle(c5, c5, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+        q6 = v128.xor(v128.xor(c5, b6), i8x16.shuffle(c6, c6, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+        q7 = v128.xor(v128.xor(c6, b7), i8x16.shuffle(c7, c7, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+      } else {
+        // Final round (FIPS 197 §5.1): ShiftRows (§5.1.2) without MixColumns.
+        q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+        q1 = i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+        q2 = i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+        q3 = i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+        q4 = i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+        q5 = i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+        q6 = i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+        q7 = i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+      }
+    }
+    // FIPS 197 §5.1.4 AddRoundKey.
+    const k = rk + (<usize>r << 7);
+    q0 = v128.xor(q0, v128.load(k, 0));
+    q1 = v128.xor(q1, v128.load(k, 16));
+    q2 = v128.xor(q2, v128.load(k, 32));
+    q3 = v128.xor(q3, v128.load(k, 48));
+    q4 = v128.xor(q4, v128.load(k, 64));
+    q5 = v128.xor(q5, v128.load(k, 80));
+    q6 = v128.xor(q6, v128.load(k, 96));
+    q7 = v128.xor(q7, v128.load(k, 112));
+  }
+
+  // Transpose back (the transposition is its own inverse).
+  t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), M55); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(q2, 1), q3), M55); q3 = v128.xor(q3, t); q2 = v128.xor(q2, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(q4, 1), q5), M55); q5 = v128.xor(q5, t); q4 = v128.xor(q4, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(q6, 1), q7), M55); q7 = v128.xor(q7, t); q6 = v128.xor(q6, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(q0, 2), q2), M33); q2 = v128.xor(q2, t); q0 = v128.xor(q0, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(q1, 2), q3), M33); q3 = v128.xor(q3, t); q1 = v128.xor(q1, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(q4, 2), q6), M33); q6 = v128.xor(q6, t); q4 = v128.xor(q4, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(q5, 2), q7), M33); q7 = v128.xor(q7, t); q5 = v128.xor(q5, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(q0, 4), q4), M0F); q4 = v128.xor(q4, t); q0 = v128.xor(q0, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), M0F); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), M0F); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), M0F); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4));
+  v128.store(dst, q0, 0);
+  v128.store(dst, q1, 16);
+  v128.store(dst, q2, 32);
+  v128.store(dst, q3, 48);
+  v128.store(dst, q4, 64);
+  v128.store(dst, q5, 80);
+  v128.store(dst, q6, 96);
+  v128.store(dst, q7, 112);
+}
+
+// Encrypts the 8 blocks at src (128 bytes) into dst (may equal src) with a schedule from aes256ExpandKey.
+export function aes256Encrypt8(rk: usize, src: usize, dst: usize): void {
+  aesRounds8(rk, src, dst, 14, true);
+}
+
+// Writes the 8 bitsliced planes of the 16-byte round key at k xor `fold` to dst (128 bytes).
+function sliceRoundKey(dst: usize, k: usize, fold: i32): void {
+  const v = v128.xor(v128.load(k), i8x16.splat(<i8>fold));
+  const z = i8x16.splat(0);
+  for (let j: i32 = 0; j < 8; j++) {
+    const bit: i32 = 1 << j;
+    v128.store(dst + (<usize>j << 4), i8x16.ne(v128.and(v, i8x16.splat(<i8>bit)), z));
+  }
+}
+
+// FIPS 197 §5.2 SubWord, constant time: the word goes through the same bitsliced S-box circuit.
+function subWord(w: u32): u32 {
+  memory.fill(WORD, 0, 128);
+  store<u32>(WORD, w);
+  aesRounds8(ZERO_KEYS, WORD, WORD, 1, false);
+  return load<u32>(WORD) ^ 0x63636363;
+}
+
+// FIPS 197 §5.2 KeyExpansion for Nk = 8, Nr = 14, then bitslices the 15 round keys into rk
+// (AES256_ROUND_KEY_BYTES). Words are kept in memory byte order (byte 0 of a word in the low bits).
+export function aes256ExpandKey(rk: usize, key: usize): void {
+  const w = SCHED; // 60 words = 240 bytes
+  memory.copy(w, key, 32);
+  let rcon: u32 = 1;
+  for (let i = 8; i < 60; i++) {
+    let temp = load<u32>(w + (<usize>(i - 1) << 2));
+    if ((i & 7) == 0) {
+      // RotWord then SubWord, xor Rcon[i/Nk] (§5.2).
+      temp = subWord(rotr<u32>(temp, 8)) ^ rcon;
+      rcon = (rcon << 1) ^ (0x11b & -(rcon >> 7));
+    } else if ((i & 7) == 4) {
+      temp = subWord(temp);
+    }
+    store<u32>(w + (<usize>i << 2), load<u32>(w + (<usize>(i - 8) << 2)) ^ temp);
+  }
+  for (let r = 0; r < 15; r++) {
+    sliceRoundKey(rk + (<usize>r << 7), w + (<usize>r << 4), r == 0 ? 0 : 0x63);
+  }
+  memory.fill(SCHED, 0, 256);
+  memory.fill(WORD, 0, 128);
+}

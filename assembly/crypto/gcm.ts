@@ -1,0 +1,143 @@
+// AES-256-GCM (NIST SP 800-38D) with 96-bit IVs over the bitsliced AES (aes.ts) and the
+// table-free GHASH (ghash.ts).
+//
+// Constant time: AES and GHASH are constant time (see their headers); this file only adds
+// branches and addresses that depend on public lengths. The tag is compared by or-ing the xor
+// of all 16 bytes (no early exit), and gcmOpen authenticates the ciphertext before it produces
+// any plaintext, so a forged message never releases decrypted bytes. Scratch buffers holding
+// keystream or GHASH state are zeroed before returning.
+//
+// Memory: the caller owns every buffer. A context is GCM_CONTEXT_BYTES at a 16-byte aligned
+// address:
+//   [0, 1920)     bitsliced AES-256 round keys (aes.ts)
+//   [1920, 3456)  GHASH key: H^1..H^8 in masked form (ghash.ts)
+import { AES256_ROUND_KEY_BYTES, aes256Encrypt8, aes256ExpandKey } from "./aes";
+import { GHASH_KEY_BYTES, ghashBlocks, ghashInit } from "./ghash";
+
+export const GCM_CONTEXT_BYTES: i32 = AES256_ROUND_KEY_BYTES + GHASH_KEY_BYTES;
+const GHASH_KEY_OFFSET: usize = <usize>AES256_ROUND_KEY_BYTES;
+
+const CTR = memory.data(128, 16); // 8 counter blocks
+const KS = memory.data(128, 16); // their keystream
+const Y = memory.data(16, 16); // GHASH state
+const BLK = memory.data(16, 16); // padded partial block / length block
+
+// Expands key (32 bytes) into ctx: AES key schedule (FIPS 197 §5.2) and the GHASH key
+// H = CIPH_K(0^128) (SP 800-38D §7.1 step 1) with its powers.
+export function gcmInit(ctx: usize, key: usize): void {
+  aes256ExpandKey(ctx, key);
+  memory.fill(CTR, 0, 128);
+  aes256Encrypt8(ctx, CTR, KS);
+  ghashInit(ctx + GHASH_KEY_OFFSET, KS);
+  memory.fill(KS, 0, 128);
+}
+
+// Zeroes the whole context (retired keys leave no schedule behind).
+export function gcmWipe(ctx: usize): void {
+  memory.fill(ctx, 0, <usize>GCM_CONTEXT_BYTES);
+}
+
+// Encrypts the 8 counter blocks IV || [c .. c+7]32 into KS (SP 800-38D §6.2 inc32, §6.5 GCTR).
+// @ts-ignore: decorator
+@inline function keystream8(ctx: usize, base: v128, c: u32): void {
+  for (let i: u32 = 0; i < 8; i++) {
+    v128.store(CTR + (<usize>i << 4), i32x4.replace_lane(base, 3, bswap<u32>(c + i)));
+  }
+  aes256Encrypt8(ctx, CTR, KS);
+}
+
+// @ts-ignore: decorator
+@inline function counterBase(iv: usize): v128 {
+  // J0 = IV || 0^31 || 1 for a 96-bit IV (SP 800-38D §7.1 step 2); lane 3 is the counter.
+  return i32x4.replace_lane(i64x2.replace_lane(i64x2.splat(0), 0, load<u64>(iv)), 2, load<u32>(iv, 8));
+}
+
+function xorBytes(dst: usize, src: usize, ks: usize, n: i32): void {
+  while (n >= 16) {
+    v128.store(dst, v128.xor(v128.load(src), v128.load(ks)));
+    dst += 16; src += 16; ks += 16; n -= 16;
+  }
+  while (n > 0) {
+    store<u8>(dst, load<u8>(src) ^ load<u8>(ks));
+    dst++; src++; ks++; n--;
+  }
+}
+
+// GCTR (SP 800-38D §6.5) from inc32(J0): block 0 of the first keystream batch is CIPH_K(J0) and
+// is left in KS for the tag; data uses counters 2, 3, ...
+function gctr(ctx: usize, base: v128, src: usize, len: i32, dst: usize): void {
+  let n = len < 112 ? len : 112;
+  xorBytes(dst, src, KS + 16, n);
+  let off = n;
+  let c: u32 = 9;
+  while (off < len) {
+    keystream8(ctx, base, c);
+    n = len - off < 128 ? len - off : 128;
+    xorBytes(dst + <usize>off, src + <usize>off, KS, n);
+    off += n;
+    c += 8;
+  }
+}
+
+// GHASH of a byte string zero-padded to whole blocks (the 0^v and 0^u of §7.1 step 5).
+function ghashPadded(tbl: usize, p: usize, n: i32): void {
+  const full = n >> 4;
+  if (full > 0) ghashBlocks(tbl, Y, p, full);
+  const rem = n & 15;
+  if (rem != 0) {
+    v128.store(BLK, i64x2.splat(0));
+    memory.copy(BLK, p + (<usize>full << 4), <usize>rem);
+    ghashBlocks(tbl, Y, BLK, 1);
+  }
+}
+
+// S = GHASH_H(A || 0^v || C || 0^u || [len(A)]64 || [len(C)]64) into Y (§7.1 step 5, §7.2 step 6).
+function ghashMessage(ctx: usize, aad: usize, aadLen: i32, c: usize, len: i32): void {
+  const tbl = ctx + GHASH_KEY_OFFSET;
+  v128.store(Y, i64x2.splat(0));
+  ghashPadded(tbl, aad, aadLen);
+  ghashPadded(tbl, c, len);
+  store<u64>(BLK, bswap<u64>(<u64>aadLen << 3));
+  store<u64>(BLK, bswap<u64>(<u64>len << 3), 8);
+  ghashBlocks(tbl, Y, BLK, 1);
+}
+
+function wipeScratch(): void {
+  memory.fill(KS, 0, 128);
+  v128.store(Y, i64x2.splat(0));
+  v128.store(BLK, i64x2.splat(0));
+}
+
+// Authenticated encryption (SP 800-38D §7.1): len bytes from src to dst (may be the same
+// buffer), the 16-byte tag to tag.
+export function gcmSeal(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usize, len: i32, dst: usize, tag: usize): void {
+  const base = counterBase(iv);
+  keystream8(ctx, base, 1);
+  gctr(ctx, base, src, len, dst);
+  // KS may have been overwritten by later batches: recompute CIPH_K(J0) only if needed.
+  if (len > 112) keystream8(ctx, base, 1);
+  const mask = v128.load(KS);
+  ghashMessage(ctx, aad, aadLen, dst, len);
+  // §7.1 step 6: T = MSB_128(GCTR_K(J0, S)) = CIPH_K(J0) ^ S.
+  v128.store(tag, v128.xor(mask, v128.load(Y)));
+  wipeScratch();
+}
+
+// Authenticated decryption (SP 800-38D §7.2). Returns false, leaving dst untouched, unless the
+// tag verifies; only then is the ciphertext decrypted into dst (may equal src).
+export function gcmOpen(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usize, len: i32, tag: usize, dst: usize): bool {
+  const base = counterBase(iv);
+  // §7.2 steps 5-7: S from the ciphertext, T' = CIPH_K(J0) ^ S, compared before decrypting.
+  ghashMessage(ctx, aad, aadLen, src, len);
+  keystream8(ctx, base, 1);
+  const d = v128.xor(v128.xor(v128.load(KS), v128.load(Y)), v128.load(tag));
+  const diff = i64x2.extract_lane(d, 0) | i64x2.extract_lane(d, 1);
+  if (diff != 0) {
+    wipeScratch();
+    return false;
+  }
+  // §7.2 step 3: P = GCTR_K(inc32(J0), C).
+  gctr(ctx, base, src, len, dst);
+  wipeScratch();
+  return true;
+}
