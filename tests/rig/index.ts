@@ -1,0 +1,16 @@
+// The test rig's public surface for tests: import from "../rig/index.js" (path relative to the test).
+export { clusterFromEnv, joinEndpoints, type ClusterInfo, type Endpoint, type SaslUser } from "./cluster-info.js";
+export { describeVia, waitForBrokers, type ClusterView } from "./cluster-probe.js";
+export { KafkaCluster, type ClusterOptions, type StopOptions } from "./kafka-cluster.js";
+export { KAFKA_TOOLS, kafkaTool, runKafkaTool } from "./kafka-tools.js";
+export { kcatLibrdkafkaVersion, kcatPath, runKcat } from "./kcat.js";
+export {
+  createTopic,
+  kafkaUnavailableReason,
+  kafkajsClient,
+  uniqueTopic,
+  useCluster,
+  useOwnCluster,
+  type Teardown,
+  type UseClusterOptions,
+} from "./test-cluster.js";

@@ -1,0 +1,55 @@
+// kcat (librdkafka, from Debian's package) as a second independent client: its own protocol code,
+// its own compression codecs, its own idea of the API versions to use.
+
+import { spawn, spawnSync } from "node:child_process";
+import type { RunOptions, RunResult } from "./java-process.js";
+
+let cached: string | null | undefined;
+
+/** Path of kcat (or kafkacat, its old name), or null when neither is installed. */
+export function kcatPath(): string | null {
+  if (cached !== undefined) return cached;
+  for (const name of ["kcat", "kafkacat"]) {
+    const r = spawnSync(name, ["-V"], { encoding: "utf8" });
+    if (r.status === 0) return (cached = name);
+  }
+  return (cached = null);
+}
+
+/** librdkafka version kcat is built with, e.g. "2.0.2". */
+export function kcatLibrdkafkaVersion(): string | null {
+  const bin = kcatPath();
+  if (!bin) return null;
+  const out = spawnSync(bin, ["-V"], { encoding: "utf8" }).stdout;
+  return /librdkafka (\d+\.\d+\.\d+)/.exec(out)?.[1] ?? null;
+}
+
+/** Runs kcat to completion; stdout is kept as bytes so tests can compare them exactly. */
+export function runKcat(args: string[], opts: RunOptions = {}): Promise<RunResult & { stdoutBytes: Uint8Array }> {
+  const bin = kcatPath();
+  if (!bin) return Promise.reject(new Error("kcat is not installed (apt-get install kcat)"));
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const out: Uint8Array[] = [];
+    let stderr = "";
+    child.stdout.on("data", (d: Uint8Array) => out.push(d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const bytes = new Uint8Array(Buffer.concat(out));
+      resolve({
+        code: code ?? 128,
+        stdout: Buffer.from(bytes).toString("utf8"),
+        stdoutBytes: bytes,
+        stderr: signal ? `${stderr}\n[killed by ${signal}]` : stderr,
+      });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.input ?? "");
+  });
+}
