@@ -18,6 +18,7 @@ export const ERRORS = {
   FRAME_TOO_LARGE: { summary: "frame size prefix is over the configured limit", retriable: false },
   FRAME_MALFORMED: { summary: "frame could not be decoded", retriable: false, kafkaCode: 42 /* INVALID_REQUEST */ },
   UNSUPPORTED_VERSION: { summary: "API version is outside what the codec decodes", retriable: false, kafkaCode: 35 },
+  MESSAGE_UNENCODABLE: { summary: "message holds a value its wire format cannot carry", retriable: false, kafkaCode: -1 /* UNKNOWN_SERVER_ERROR */ },
   // Connections
   UPSTREAM_UNAVAILABLE: { summary: "the target broker could not be reached", retriable: true },
   UPSTREAM_CLOSED: { summary: "the target broker closed the connection", retriable: true },
@@ -30,6 +31,19 @@ export const ERRORS = {
   WASM_SELF_TEST_FAILED: { summary: "filter module failed its self-test", retriable: false },
   WASM_STATUS: { summary: "filter module returned an error status", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
   WASM_OUT_OF_BOUNDS: { summary: "filter module returned a pointer or length outside its memory", retriable: true },
+  WASM_TRAP: { summary: "filter module trapped; the instance was replaced and its key slots emptied", retriable: true, kafkaCode: -1 /* UNKNOWN_SERVER_ERROR */ },
+  WASM_BAD_ARGUMENT: { summary: "filter module refused a call's arguments", retriable: false, kafkaCode: -1 },
+  WASM_OUT_OF_MEMORY: { summary: "filter module has no memory left for this batch", retriable: true, kafkaCode: -1 },
+  WASM_BATCH_TOO_LARGE: { summary: "record batch is too large for the filter module", retriable: false, kafkaCode: 10 /* MESSAGE_TOO_LARGE */ },
+  WASM_BATCH_INVALID: { summary: "record batch is malformed (truncated, lengths, CRC or record count)", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
+  WASM_BATCH_UNSUPPORTED_MAGIC: { summary: "record batch is not magic 2", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
+  WASM_BATCH_COMPRESSED: { summary: "record batch is compressed; decompress it before the filter", retriable: false, kafkaCode: 76 /* UNSUPPORTED_COMPRESSION_TYPE */ },
+  WASM_KEY_SLOT_EMPTY: { summary: "filter key slot holds no key", retriable: true, kafkaCode: -1 },
+  WASM_KEY_SLOT_EXHAUSTED: { summary: "filter key slot has spent its record budget or IV space; rotate the DEK", retriable: true, kafkaCode: -1 },
+  WASM_KEY_SLOT_IN_USE: { summary: "filter key slot is already loaded; release it first", retriable: false, kafkaCode: -1 },
+  WASM_EDEK_INVALID: { summary: "EDEK is longer than the format allows or does not match its slot", retriable: false, kafkaCode: -1 },
+  WASM_TOO_MANY_EDEKS: { summary: "record batch needs more distinct DEKs than the filter has key slots", retriable: false, kafkaCode: -1 },
+  WASM_RECORD_DECRYPT_FAILED: { summary: "records of the batch could not be decrypted (integrity, format or missing key)", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

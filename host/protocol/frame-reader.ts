@@ -1,0 +1,116 @@
+/**
+ * Splits a TCP byte stream into Kafka frames: int32 Size, then Size bytes of payload.
+ *
+ * Frames are handed out without their size prefix. A frame that lies inside one chunk is a view
+ * of that chunk (no copy); one spread over several chunks is copied once, when complete — the
+ * pending chunks are kept in a list, so byte-by-byte input costs linear time, not quadratic.
+ *
+ * A negative size, or one over maxFrameBytes, is reported once through onError as soon as the
+ * 4 prefix bytes are in (nothing of the claimed size is allocated). The reader then ignores all
+ * further input; the caller closes the connection.
+ */
+import { KsealError } from "../errors.js";
+import { LIMITS } from "../limits.js";
+
+export interface FrameReaderOptions {
+  onFrame: (frame: Buffer) => void;
+  onError: (err: KsealError) => void;
+  maxFrameBytes?: number;
+}
+
+export class FrameReader {
+  private readonly chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Offset into chunks[0] of the first unconsumed byte. */
+  private head = 0;
+  /** Payload size of the frame being collected, or -1 while the prefix is incomplete. */
+  private need = -1;
+  private dead = false;
+  private readonly maxFrameBytes: number;
+  private readonly onFrame: (frame: Buffer) => void;
+  private readonly onError: (err: KsealError) => void;
+
+  constructor(opts: FrameReaderOptions) {
+    this.onFrame = opts.onFrame;
+    this.onError = opts.onError;
+    this.maxFrameBytes = opts.maxFrameBytes ?? LIMITS.maxFrameBytes;
+  }
+
+  /** True once a bad size prefix was seen. */
+  get failed(): boolean {
+    return this.dead;
+  }
+
+  /** Bytes received but not yet handed out as frames. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.dead || chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    for (;;) {
+      if (this.need < 0) {
+        if (this.buffered < 4) return;
+        const size = this.take(4).readInt32BE(0);
+        if (size < 0 || size > this.maxFrameBytes) {
+          this.fail(size);
+          return;
+        }
+        this.need = size;
+      }
+      if (this.buffered < this.need) return;
+      const frame = this.take(this.need);
+      this.need = -1;
+      this.onFrame(frame);
+      if (this.dead) return;
+    }
+  }
+
+  private fail(size: number): void {
+    this.dead = true;
+    this.chunks.length = 0;
+    this.buffered = 0;
+    this.head = 0;
+    const err =
+      size < 0
+        ? new KsealError("FRAME_MALFORMED", `negative frame size ${size}`)
+        : new KsealError("FRAME_TOO_LARGE", `frame of ${size} bytes, limit ${this.maxFrameBytes}`);
+    this.onError(err);
+  }
+
+  /** Removes n buffered bytes (n <= buffered): a view if they sit in one chunk, else one copy. */
+  private take(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0]!;
+    const avail = first.length - this.head;
+    if (n <= avail) {
+      const out = first.subarray(this.head, this.head + n);
+      this.head += n;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    let used = 0;
+    while (filled < n) {
+      const c = this.chunks[used]!;
+      const start = used === 0 ? this.head : 0;
+      const k = Math.min(c.length - start, n - filled);
+      out.set(c.subarray(start, start + k), filled);
+      filled += k;
+      if (start + k === c.length) {
+        used++;
+        this.head = 0;
+      } else {
+        this.head = start + k;
+      }
+    }
+    this.chunks.splice(0, used);
+    return out;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Kafka protocol error codes kseal reads or sends (values from
+ * org.apache.kafka.common.protocol.Errors of kafka-clients 4.4.0). `retriable` follows Kafka's
+ * RetriableException hierarchy: clients retry those by themselves.
+ */
+export const KafkaError = {
+  UNKNOWN_SERVER_ERROR: -1,
+  NONE: 0,
+  OFFSET_OUT_OF_RANGE: 1,
+  CORRUPT_MESSAGE: 2,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  LEADER_NOT_AVAILABLE: 5,
+  NOT_LEADER_OR_FOLLOWER: 6,
+  REQUEST_TIMED_OUT: 7,
+  BROKER_NOT_AVAILABLE: 8,
+  MESSAGE_TOO_LARGE: 10,
+  NETWORK_EXCEPTION: 13,
+  COORDINATOR_LOAD_IN_PROGRESS: 14,
+  COORDINATOR_NOT_AVAILABLE: 15,
+  NOT_COORDINATOR: 16,
+  INVALID_TOPIC_EXCEPTION: 17,
+  RECORD_LIST_TOO_LARGE: 18,
+  TOPIC_AUTHORIZATION_FAILED: 29,
+  GROUP_AUTHORIZATION_FAILED: 30,
+  CLUSTER_AUTHORIZATION_FAILED: 31,
+  UNSUPPORTED_SASL_MECHANISM: 33,
+  ILLEGAL_SASL_STATE: 34,
+  UNSUPPORTED_VERSION: 35,
+  INVALID_REQUEST: 42,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
+  POLICY_VIOLATION: 44,
+  KAFKA_STORAGE_ERROR: 56,
+  SASL_AUTHENTICATION_FAILED: 58,
+  FETCH_SESSION_ID_NOT_FOUND: 70,
+  INVALID_FETCH_SESSION_EPOCH: 71,
+  FENCED_LEADER_EPOCH: 74,
+  UNKNOWN_LEADER_EPOCH: 75,
+  UNSUPPORTED_COMPRESSION_TYPE: 76,
+  INVALID_RECORD: 87,
+  THROTTLING_QUOTA_EXCEEDED: 89,
+  RESOURCE_NOT_FOUND: 91,
+  UNKNOWN_TOPIC_ID: 100,
+  INCONSISTENT_TOPIC_ID: 103,
+  INCONSISTENT_CLUSTER_ID: 104,
+  FETCH_SESSION_TOPIC_ID_ERROR: 106,
+  MISMATCHED_ENDPOINT_TYPE: 114,
+  UNSUPPORTED_ENDPOINT_TYPE: 115,
+  TRANSACTION_ABORTABLE: 120,
+  SHARE_SESSION_NOT_FOUND: 122,
+  INVALID_SHARE_SESSION_EPOCH: 123,
+  REBOOTSTRAP_REQUIRED: 129,
+} as const;
+
+export type KafkaErrorName = keyof typeof KafkaError;
+
+const RETRIABLE: ReadonlySet<number> = new Set([
+  2, 3, 5, 6, 7, 13, 14, 15, 16, 56, 70, 71, 74, 75, 89, 100, 103, 106, 122, 123,
+]);
+
+export function isRetriableKafkaError(code: number): boolean {
+  return RETRIABLE.has(code);
+}
+
+const NAMES: ReadonlyMap<number, string> = new Map(Object.entries(KafkaError).map(([k, v]) => [v, k]));
+
+export function kafkaErrorName(code: number): string {
+  return NAMES.get(code) ?? `KAFKA_ERROR_${code}`;
+}
