@@ -1,0 +1,164 @@
+/**
+ * Proxy configuration: the embedded defaults, the YAML file shape, and validation.
+ *
+ * YAML (every key optional):
+ *   listenHost: 127.0.0.1          # where the proxy listens
+ *   bootstrapPort: 9192            # 0 = ephemeral
+ *   nodePorts: range | ephemeral   # range: nodePortBase + index in node-id order
+ *   nodePortBase: 9193             # default bootstrapPort + 1
+ *   advertisedHost: 127.0.0.1      # host written into rewritten responses
+ *   target: 127.0.0.1:9092         # bootstrap servers of the real cluster (string "a:1,b:2" or list)
+ *   logLevel: info
+ *   limits: { maxFrameBytes, maxInFlightPerConnection, upstreamConnectTimeoutMs }
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { KsealError } from "../errors.js";
+import { LIMITS } from "../limits.js";
+import { isLogLevel } from "../log.js";
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface ProxyLimits {
+  maxFrameBytes: number;
+  maxInFlightPerConnection: number;
+  upstreamConnectTimeoutMs: number;
+}
+
+export interface ProxyConfig {
+  listenHost: string;
+  bootstrapPort: number;
+  nodePorts: "range" | "ephemeral";
+  /** First node port in "range" mode; undefined = bootstrapPort + 1. */
+  nodePortBase?: number;
+  advertisedHost: string;
+  target: HostPort[];
+  logLevel?: string;
+  limits: ProxyLimits;
+}
+
+export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
+  listenHost: "127.0.0.1",
+  bootstrapPort: 9192,
+  nodePorts: "range",
+  advertisedHost: "127.0.0.1",
+  target: [{ host: "127.0.0.1", port: 9092 }],
+  limits: {
+    maxFrameBytes: LIMITS.maxFrameBytes,
+    maxInFlightPerConnection: LIMITS.maxInFlightPerConnection,
+    upstreamConnectTimeoutMs: LIMITS.upstreamConnectTimeoutMs,
+  },
+});
+
+const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits"]);
+const LIMIT_KEYS = new Set(["maxFrameBytes", "maxInFlightPerConnection", "upstreamConnectTimeoutMs"]);
+
+function invalid(detail: string): KsealError {
+  return new KsealError("CONFIG_INVALID", detail);
+}
+
+/** "host:port" or "[v6]:port" → HostPort. */
+export function parseHostPort(s: string, what: string): HostPort {
+  const m = /^\s*(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})\s*$/.exec(s);
+  if (!m) throw invalid(`${what} must be host:port, got ${JSON.stringify(s)}`);
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) throw invalid(`${what} port out of range: ${port}`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+export function parseTargets(v: unknown): HostPort[] {
+  const list = typeof v === "string" ? v.split(",") : Array.isArray(v) ? v : undefined;
+  if (!list || list.length === 0) throw invalid("target must be a non-empty string or list of host:port");
+  return list.map((s, i) => {
+    if (typeof s !== "string") throw invalid(`target[${i}] must be a string`);
+    return parseHostPort(s, "target");
+  });
+}
+
+function port(v: unknown, what: string, allowZero: boolean): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < (allowZero ? 0 : 1) || v > 65535) {
+    throw invalid(`${what} must be an integer port${allowZero ? " (0 = ephemeral)" : ""}`);
+  }
+  return v;
+}
+
+function positiveInt(v: unknown, what: string): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw invalid(`${what} must be a positive integer`);
+  return v;
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== "string" || v.length === 0) throw invalid(`${what} must be a non-empty string`);
+  return v;
+}
+
+/** Applies a parsed YAML object (or flag overrides in the same shape) on top of `base`. */
+export function applyConfig(base: ProxyConfig, raw: unknown): ProxyConfig {
+  if (raw === null || raw === undefined) return base;
+  if (typeof raw !== "object" || Array.isArray(raw)) throw invalid("config must be a mapping");
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!TOP_KEYS.has(k)) throw invalid(`unknown key ${JSON.stringify(k)}`);
+  const c: ProxyConfig = { ...base, limits: { ...base.limits } };
+  if (o.listenHost !== undefined) {
+    c.listenHost = str(o.listenHost, "listenHost");
+    // The advertised host follows the listen host unless set on its own (a wildcard is not dialable).
+    if (o.advertisedHost === undefined && base.advertisedHost === advertisableHost(base.listenHost)) {
+      c.advertisedHost = advertisableHost(c.listenHost);
+    }
+  }
+  if (o.bootstrapPort !== undefined) c.bootstrapPort = port(o.bootstrapPort, "bootstrapPort", true);
+  if (o.nodePorts !== undefined) {
+    if (o.nodePorts !== "range" && o.nodePorts !== "ephemeral") throw invalid("nodePorts must be range or ephemeral");
+    c.nodePorts = o.nodePorts;
+  }
+  if (o.nodePortBase !== undefined) c.nodePortBase = port(o.nodePortBase, "nodePortBase", false);
+  if (o.advertisedHost !== undefined) c.advertisedHost = str(o.advertisedHost, "advertisedHost");
+  if (o.target !== undefined) c.target = parseTargets(o.target);
+  if (o.logLevel !== undefined) {
+    const l = str(o.logLevel, "logLevel");
+    if (!isLogLevel(l)) throw invalid(`unknown logLevel ${l}`);
+    c.logLevel = l;
+  }
+  if (o.limits !== undefined) {
+    if (typeof o.limits !== "object" || o.limits === null) throw invalid("limits must be a mapping");
+    const l = o.limits as Record<string, unknown>;
+    for (const k of Object.keys(l)) if (!LIMIT_KEYS.has(k)) throw invalid(`unknown key limits.${k}`);
+    if (l.maxFrameBytes !== undefined) c.limits.maxFrameBytes = positiveInt(l.maxFrameBytes, "limits.maxFrameBytes");
+    if (l.maxInFlightPerConnection !== undefined) {
+      c.limits.maxInFlightPerConnection = positiveInt(l.maxInFlightPerConnection, "limits.maxInFlightPerConnection");
+    }
+    if (l.upstreamConnectTimeoutMs !== undefined) {
+      c.limits.upstreamConnectTimeoutMs = positiveInt(l.upstreamConnectTimeoutMs, "limits.upstreamConnectTimeoutMs");
+    }
+  }
+  return c;
+}
+
+/** Reads a YAML config file over the embedded defaults. */
+export function loadConfigFile(path: string, base: ProxyConfig = DEFAULT_CONFIG): ProxyConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new KsealError("CONFIG_INVALID", `cannot read ${path}`, { cause: e });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new KsealError("CONFIG_INVALID", `${path} is not valid YAML`, { cause: e });
+  }
+  return applyConfig(base, raw);
+}
+
+function advertisableHost(listenHost: string): string {
+  return listenHost === "0.0.0.0" || listenHost === "::" || listenHost === "" ? "127.0.0.1" : listenHost;
+}
+
+/** The first node port in range mode. */
+export function nodePortBase(c: ProxyConfig): number {
+  return c.nodePortBase ?? c.bootstrapPort + 1;
+}

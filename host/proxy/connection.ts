@@ -1,0 +1,413 @@
+/**
+ * One client connection and its own upstream broker connection.
+ *
+ * Requests: frame → header peek → (local answer | decode + filters + re-encode | opaque) →
+ * upstream, in arrival order. Every request that expects a response reserves a slot in the
+ * response queue when it is read (Produce acks=0 does not: the broker sends nothing).
+ * Responses: frame → matched to the oldest request awaiting the broker (brokers answer in order)
+ * → (decode + filters + re-encode | opaque) → its slot; slots are written to the client in order.
+ */
+import net from "node:net";
+import type { Logger } from "pino";
+import type { ApiCodec } from "../protocol/codec.js";
+import type { HostPort, ProxyLimits } from "../config/proxy-config.js";
+import { KsealError, isKsealError } from "../errors.js";
+import { API } from "./api-keys.js";
+import type { FilterContext, ProxyFilter, ProxyState, RequestHeaderInfo } from "./filter.js";
+import {
+  createFrameSplitter,
+  looksLikeKafkaRequest,
+  parseRequestHeader,
+  peekRequest,
+  produceAcks,
+  responseBodyStart,
+  sizePrefix,
+  type FrameSplitter,
+} from "./protocol-adapter.js";
+import { ResponseQueue, type Slot } from "./response-queue.js";
+import { unsupportedApiVersionsResponse } from "./local-responses.js";
+
+export type ConnectionTarget = { kind: "bootstrap" } | { kind: "node"; nodeId: number };
+
+/** What a connection needs from its proxy. */
+export interface ConnectionHost {
+  readonly state: ProxyState;
+  /** Filters in request order. */
+  readonly filters: readonly ProxyFilter[];
+  readonly limits: ProxyLimits;
+  readonly log: Logger;
+  codecFor(apiKey: number): ApiCodec<unknown, unknown> | undefined;
+  /** Upstream addresses to try, in order. */
+  upstreamCandidates(target: ConnectionTarget): HostPort[];
+  onUpstreamDial(addr: HostPort): void;
+  onClosed(conn: ClientConnection): void;
+}
+
+interface Pending {
+  /** raw = a headerless SASL token after SaslHandshake v0; its reply is a raw frame too. */
+  kind: "kafka" | "raw";
+  header: RequestHeaderInfo;
+  decodeResponse: boolean;
+  slot?: Slot<Pending>;
+}
+
+type PauseReason = "connecting" | "in-flight" | "upstream-full";
+
+let nextConnectionId = 1;
+
+export class ClientConnection {
+  readonly id = nextConnectionId++;
+  private upstream: net.Socket | undefined;
+  private readonly queue: ResponseQueue<Pending>;
+  /** Requests sent upstream whose response has not arrived, oldest first. */
+  private readonly awaiting: Pending[] = [];
+  private readonly clientFrames: FrameSplitter;
+  private readonly upstreamFrames: FrameSplitter;
+  /** Requests go upstream in order; this chain serialises those that need async filters. */
+  private chain: Promise<void> = Promise.resolve();
+  private chainDepth = 0;
+  private saslRaw = false;
+  private closed = false;
+  private readonly paused = new Set<PauseReason>();
+  /** Client frames read but not yet handled because the in-flight cap was reached. */
+  private readonly held: Buffer[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    private readonly client: net.Socket,
+    readonly target: ConnectionTarget,
+  ) {
+    this.log = host.log.child({ conn: this.id, node: target.kind === "node" ? target.nodeId : "bootstrap" });
+    this.queue = new ResponseQueue<Pending>((out) => this.writeClient(out));
+    this.clientFrames = createFrameSplitter(host.limits.maxFrameBytes);
+    this.upstreamFrames = createFrameSplitter(host.limits.maxFrameBytes);
+  }
+
+  get inFlight(): number {
+    return this.queue.size;
+  }
+
+  start(): void {
+    const c = this.client;
+    c.setNoDelay(true);
+    this.pause("connecting");
+    c.on("data", (chunk: Buffer) => this.onClientData(chunk));
+    c.on("error", (e) => this.log.debug({ err: e.message }, "client socket error"));
+    c.on("close", () => this.close());
+    c.on("drain", () => this.upstream?.resume());
+    this.connectUpstream().then(
+      (sock) => {
+        if (this.closed) {
+          sock.destroy();
+          return;
+        }
+        this.upstream = sock;
+        sock.on("data", (chunk: Buffer) => this.onUpstreamData(chunk));
+        sock.on("error", (e) => this.log.debug({ err: e.message }, "broker socket error"));
+        sock.on("close", () => {
+          if (this.closed) return;
+          this.log.info("broker closed the connection; closing the client connection");
+          this.closed = true;
+          this.client.end();
+          this.host.onClosed(this);
+        });
+        sock.on("drain", () => this.resume("upstream-full"));
+        this.resume("connecting");
+      },
+      (e: unknown) => {
+        this.log.warn({ err: errText(e) }, "cannot reach broker; closing the client connection");
+        this.close();
+      },
+    );
+  }
+
+  /** Closes both sides now. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.destroy();
+    this.upstream?.destroy();
+    this.host.onClosed(this);
+  }
+
+  private fail(reason: string, e?: unknown): void {
+    if (this.closed) return;
+    this.log.warn({ reason, err: e === undefined ? undefined : errText(e) }, "closing connection");
+    this.close();
+  }
+
+  private pause(r: PauseReason): void {
+    if (this.paused.size === 0) this.client.pause();
+    this.paused.add(r);
+  }
+
+  private resume(r: PauseReason): void {
+    if (!this.paused.delete(r) || this.closed) return;
+    if (r === "in-flight") this.drainHeld();
+    if (this.paused.size === 0 && !this.closed) this.client.resume();
+  }
+
+  private async connectUpstream(): Promise<net.Socket> {
+    const candidates = this.host.upstreamCandidates(this.target);
+    if (candidates.length === 0) {
+      throw new KsealError("UNKNOWN_NODE", this.target.kind === "node" ? `node ${this.target.nodeId}` : "no targets");
+    }
+    let last: unknown;
+    for (const addr of candidates) {
+      if (this.closed) break;
+      try {
+        return await dial(addr, this.host.limits.upstreamConnectTimeoutMs, () => this.host.onUpstreamDial(addr));
+      } catch (e) {
+        last = e;
+        this.log.debug({ upstream: `${addr.host}:${addr.port}`, err: errText(e) }, "broker dial failed");
+      }
+    }
+    throw new KsealError("UPSTREAM_UNAVAILABLE", candidates.map((a) => `${a.host}:${a.port}`).join(","), { cause: last });
+  }
+
+  // ---- requests ----
+
+  private onClientData(chunk: Buffer): void {
+    if (this.closed) return;
+    let frames: Buffer[];
+    try {
+      frames = this.clientFrames.push(chunk);
+    } catch (e) {
+      this.fail("bad frame from client", e);
+      return;
+    }
+    for (const f of frames) this.held.push(f);
+    this.drainHeld();
+  }
+
+  /** Handles held client frames until the in-flight cap is reached. */
+  private drainHeld(): void {
+    while (this.held.length > 0 && !this.closed && !this.paused.has("in-flight")) {
+      const f = this.held.shift()!;
+      try {
+        this.onClientFrame(f);
+      } catch (e) {
+        this.fail("bad request from client", e);
+        return;
+      }
+    }
+  }
+
+  private onClientFrame(frame: Buffer): void {
+    if (this.saslRaw) {
+      if (!looksLikeKafkaRequest(frame)) {
+        const p: Pending = { kind: "raw", header: { apiKey: -1, apiVersion: -1, correlationId: -1, clientId: null }, decodeResponse: false };
+        this.reserve(p);
+        this.forward(frame, p);
+        return;
+      }
+      this.saslRaw = false;
+    }
+    const { apiKey, apiVersion, correlationId } = peekRequest(frame);
+    const codec = this.host.codecFor(apiKey);
+    const inCodec = codec !== undefined && apiVersion >= codec.minVersion && apiVersion <= codec.maxVersion;
+    const filters = this.host.filters;
+    const wantsReq = filters.some((f) => f.wantsRequest?.(apiKey, apiVersion));
+    const wantsRes = filters.some((f) => f.wantsResponse?.(apiKey, apiVersion));
+
+    if (apiKey === API.ApiVersions && codec !== undefined && apiVersion > codec.maxVersion) {
+      // As a broker does (KIP-511): answer in the v0 format with UNSUPPORTED_VERSION and our range,
+      // so the client retries with a version we can decode.
+      const p: Pending = { kind: "kafka", header: { apiKey, apiVersion, correlationId, clientId: null }, decodeResponse: false };
+      const slot = this.reserve(p);
+      const body = unsupportedApiVersionsResponse(codec);
+      const out = Buffer.alloc(4 + body.length);
+      out.writeInt32BE(correlationId, 0);
+      body.copy(out, 4);
+      this.queue.complete(slot, [out]);
+      return;
+    }
+    if ((wantsReq || wantsRes) && !inCodec) {
+      // Fail closed: an API we must rewrite at a version we cannot decode would leak addresses.
+      throw new KsealError("UNSUPPORTED_VERSION", `api ${apiKey} v${apiVersion}`);
+    }
+    const expectsResponse = apiKey !== API.Produce || produceAcks(frame, apiVersion) !== 0;
+    let clientId: string | null = null;
+    let bodyStart = -1;
+    if (wantsReq || wantsRes) {
+      ({ clientId, bodyStart } = parseRequestHeader(frame, apiVersion >= codec!.flexibleFrom));
+    }
+    const p: Pending = { kind: "kafka", header: { apiKey, apiVersion, correlationId, clientId }, decodeResponse: wantsRes };
+    if (expectsResponse) this.reserve(p);
+    if (apiKey === API.SaslHandshake && apiVersion === 0) this.saslRaw = true;
+
+    if (!wantsReq && this.chainDepth === 0) {
+      this.forward(frame, expectsResponse ? p : undefined);
+      return;
+    }
+    this.chainDepth++;
+    this.chain = this.chain
+      .then(async () => {
+        const out = wantsReq ? await this.filterRequest(frame, bodyStart, p.header, codec!) : frame;
+        this.forward(out, expectsResponse ? p : undefined);
+      })
+      .then(
+        () => {
+          this.chainDepth--;
+        },
+        (e) => {
+          this.chainDepth--;
+          this.fail("request filter failed", e);
+        },
+      );
+  }
+
+  private reserve(p: Pending): Slot<Pending> {
+    const slot = this.queue.reserve(p);
+    p.slot = slot;
+    if (this.queue.size >= this.host.limits.maxInFlightPerConnection) this.pause("in-flight");
+    return slot;
+  }
+
+  private async filterRequest(frame: Buffer, bodyStart: number, header: RequestHeaderInfo, codec: ApiCodec<unknown, unknown>): Promise<Buffer> {
+    const msg = codec.decodeRequest(frame.subarray(bodyStart), header.apiVersion);
+    const ctx = this.context(header);
+    let changed = false;
+    for (const f of this.host.filters) {
+      if (f.onRequest && f.wantsRequest?.(header.apiKey, header.apiVersion)) {
+        if (await f.onRequest(ctx, msg)) changed = true;
+      }
+    }
+    if (!changed) return frame;
+    return Buffer.concat([frame.subarray(0, bodyStart), codec.encodeRequest(msg, header.apiVersion)]);
+  }
+
+  private forward(frame: Buffer, p: Pending | undefined): void {
+    if (this.closed || !this.upstream) return;
+    if (p) this.awaiting.push(p);
+    const u = this.upstream;
+    u.cork();
+    u.write(sizePrefix(frame.length));
+    const ok = u.write(frame);
+    u.uncork();
+    if (!ok) this.pause("upstream-full");
+  }
+
+  // ---- responses ----
+
+  private onUpstreamData(chunk: Buffer): void {
+    if (this.closed) return;
+    let frames: Buffer[];
+    try {
+      frames = this.upstreamFrames.push(chunk);
+    } catch (e) {
+      this.fail("bad frame from broker", e);
+      return;
+    }
+    for (const f of frames) {
+      if (this.closed) return;
+      try {
+        this.onUpstreamFrame(f);
+      } catch (e) {
+        this.fail("bad response from broker", e);
+        return;
+      }
+    }
+  }
+
+  private onUpstreamFrame(frame: Buffer): void {
+    const p = this.awaiting.shift();
+    if (!p || !p.slot) throw new KsealError("FRAME_MALFORMED", "response with no request awaiting it");
+    if (p.kind === "raw") {
+      this.queue.complete(p.slot, [frame]);
+      return;
+    }
+    if (frame.length < 4) throw new KsealError("FRAME_MALFORMED", "response shorter than its header");
+    const corr = frame.readInt32BE(0);
+    if (corr !== p.header.correlationId) {
+      throw new KsealError("FRAME_MALFORMED", `response correlation id ${corr}, expected ${p.header.correlationId}`);
+    }
+    if (!p.decodeResponse) {
+      this.queue.complete(p.slot, [frame]);
+      return;
+    }
+    const slot = p.slot;
+    this.filterResponse(frame, p.header).then(
+      (out) => {
+        if (!this.closed) this.queue.complete(slot, [out]);
+      },
+      (e) => this.fail(`response filter failed (api ${p.header.apiKey} v${p.header.apiVersion})`, e),
+    );
+  }
+
+  private async filterResponse(frame: Buffer, header: RequestHeaderInfo): Promise<Buffer> {
+    const codec = this.host.codecFor(header.apiKey)!;
+    let version = header.apiVersion;
+    const bodyStart = responseBodyStart(frame, header.apiKey, version >= codec.flexibleFrom);
+    // A broker that does not support the requested ApiVersions version answers in the v0 format.
+    if (header.apiKey === API.ApiVersions && frame.length >= bodyStart + 2 && frame.readInt16BE(bodyStart) === 35) version = 0;
+    const msg = codec.decodeResponse(frame.subarray(bodyStart), version);
+    const ctx = this.context(header);
+    let changed = false;
+    const fs = this.host.filters;
+    for (let i = fs.length - 1; i >= 0; i--) {
+      const f = fs[i]!;
+      if (f.onResponse && f.wantsResponse?.(header.apiKey, header.apiVersion)) {
+        if (await f.onResponse(ctx, msg)) changed = true;
+      }
+    }
+    if (!changed) return frame;
+    return Buffer.concat([frame.subarray(0, bodyStart), codec.encodeResponse(msg, version)]);
+  }
+
+  private writeClient(out: Buffer[]): void {
+    if (this.closed) return;
+    const c = this.client;
+    let ok = true;
+    c.cork();
+    for (const f of out) {
+      c.write(sizePrefix(f.length));
+      ok = c.write(f);
+    }
+    c.uncork();
+    if (!ok) this.upstream?.pause();
+    if (this.paused.has("in-flight") && this.queue.size < this.host.limits.maxInFlightPerConnection) {
+      // Not from inside the queue's flush: handling held frames may complete slots again.
+      queueMicrotask(() => {
+        if (this.queue.size < this.host.limits.maxInFlightPerConnection) this.resume("in-flight");
+      });
+    }
+  }
+
+  private context(header: RequestHeaderInfo): FilterContext {
+    return {
+      proxy: this.host.state,
+      connectionId: this.id,
+      nodeId: this.target.kind === "node" ? this.target.nodeId : undefined,
+      header,
+    };
+  }
+}
+
+function dial(addr: HostPort, timeoutMs: number, onDial: () => void): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    onDial();
+    const s = net.connect({ host: addr.host, port: addr.port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new KsealError("UPSTREAM_UNAVAILABLE", `connect to ${addr.host}:${addr.port} timed out`));
+    }, timeoutMs);
+    s.once("connect", () => {
+      clearTimeout(timer);
+      s.removeAllListeners("error");
+      s.setNoDelay(true);
+      resolve(s);
+    });
+    s.once("error", (e) => {
+      clearTimeout(timer);
+      s.destroy();
+      reject(e);
+    });
+  });
+}
+
+function errText(e: unknown): string {
+  if (isKsealError(e)) return `${e.code}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}

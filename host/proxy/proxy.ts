@@ -1,0 +1,154 @@
+/**
+ * One proxy instance = one virtual cluster: a bootstrap listener, one listener per broker node
+ * (bound when the node is first seen), the shared topic map and node table, and the filters.
+ */
+import net from "node:net";
+import type { Logger } from "pino";
+import type { ApiCodec } from "../protocol/codec.js";
+import { nodePortBase, type HostPort, type ProxyConfig } from "../config/proxy-config.js";
+import { log as rootLog } from "../log.js";
+import { createAddressRewriter } from "./address-rewriter.js";
+import { proxyCodecFor } from "./codecs.js";
+import { ClientConnection, type ConnectionHost, type ConnectionTarget } from "./connection.js";
+import type { ProxyFilter, ProxyState } from "./filter.js";
+import { NodePorts } from "./node-ports.js";
+import { TopicMap } from "./topic-map.js";
+
+export interface ProxyOptions {
+  config: ProxyConfig;
+  /** Filters after the built-in address rewriter (requests in this order, responses reversed). */
+  filters?: ProxyFilter[];
+  logger?: Logger;
+  /** Override of the protocol codec lookup (tests). */
+  codecFor?: (apiKey: number) => ApiCodec<unknown, unknown> | undefined;
+}
+
+export interface ProxyStats {
+  /** Client connections accepted, by proxy port. */
+  acceptedByPort: Map<number, number>;
+  /** Every broker address the proxy dialed, "host:port", in order. */
+  upstreamDials: string[];
+}
+
+export class KsealProxy implements ConnectionHost {
+  readonly state: ProxyState;
+  readonly filters: readonly ProxyFilter[];
+  readonly limits: ProxyConfig["limits"];
+  readonly log: Logger;
+  readonly stats: ProxyStats = { acceptedByPort: new Map(), upstreamDials: [] };
+  private readonly servers = new Map<net.Server, number | "bootstrap">();
+  private readonly connections = new Set<ClientConnection>();
+  private bootstrapServer: net.Server | undefined;
+  private nextTarget = 0;
+  private stopping = false;
+  private readonly lookup: (apiKey: number) => ApiCodec<unknown, unknown> | undefined;
+
+  constructor(private readonly opts: ProxyOptions) {
+    const c = opts.config;
+    this.log = opts.logger ?? rootLog;
+    this.limits = c.limits;
+    this.lookup = opts.codecFor ?? proxyCodecFor;
+    const nodes = new NodePorts(c.nodePorts === "ephemeral" || c.bootstrapPort === 0 ? "ephemeral" : "range", nodePortBase(c), (id, port) =>
+      this.bindNode(id, port),
+    );
+    this.state = { topics: new TopicMap(), nodes, advertisedHost: c.advertisedHost };
+    const rewriter = createAddressRewriter({ codecMaxVersion: (k) => this.lookup(k)?.maxVersion });
+    this.filters = [rewriter, ...(opts.filters ?? [])];
+  }
+
+  codecFor(apiKey: number): ApiCodec<unknown, unknown> | undefined {
+    return this.lookup(apiKey);
+  }
+
+  /** Binds the bootstrap listener. */
+  async start(): Promise<void> {
+    const c = this.opts.config;
+    this.bootstrapServer = await this.listen(c.bootstrapPort, { kind: "bootstrap" });
+    this.log.info(
+      { listen: `${c.listenHost}:${this.bootstrapPort}`, nodePorts: c.nodePorts === "ephemeral" || c.bootstrapPort === 0 ? "ephemeral" : `${nodePortBase(c)}+`, target: c.target.map((t) => `${t.host}:${t.port}`).join(",") },
+      "kseal proxy listening",
+    );
+  }
+
+  get bootstrapPort(): number {
+    const a = this.bootstrapServer?.address();
+    if (!a || typeof a === "string") throw new Error("proxy not started");
+    return a.port;
+  }
+
+  /** "host:port" a client uses as bootstrap.servers. */
+  get bootstrapAddress(): string {
+    return `${this.opts.config.advertisedHost}:${this.bootstrapPort}`;
+  }
+
+  /** Every port the proxy listens on (bootstrap first). */
+  listeningPorts(): number[] {
+    return [this.bootstrapPort, ...this.state.nodes.entries().map((e) => e.port)];
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  upstreamCandidates(target: ConnectionTarget): HostPort[] {
+    if (target.kind === "node") {
+      const a = this.state.nodes.upstreamOf(target.nodeId);
+      return a ? [a] : [];
+    }
+    // Bootstrap: any target broker; start at a rotating index, fall back to the others.
+    const t = this.opts.config.target;
+    const start = this.nextTarget++ % t.length;
+    return [...t.slice(start), ...t.slice(0, start)];
+  }
+
+  onUpstreamDial(addr: HostPort): void {
+    this.stats.upstreamDials.push(`${addr.host}:${addr.port}`);
+  }
+
+  onClosed(conn: ClientConnection): void {
+    this.connections.delete(conn);
+  }
+
+  /** Stops listening and closes every connection. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const closing = [...this.servers.keys()].map((s) => new Promise<void>((r) => s.close(() => r())));
+    for (const c of [...this.connections]) c.close();
+    await Promise.all(closing);
+    this.log.info("kseal proxy stopped");
+  }
+
+  private async bindNode(nodeId: number, port: number): Promise<number> {
+    if (this.stopping) throw new Error("proxy is stopping");
+    const server = await this.listen(port, { kind: "node", nodeId });
+    const a = server.address() as net.AddressInfo;
+    this.log.info({ nodeId, listen: `${this.opts.config.listenHost}:${a.port}` }, "node listener bound");
+    return a.port;
+  }
+
+  private listen(port: number, target: ConnectionTarget): Promise<net.Server> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer({ noDelay: true }, (sock) => this.accept(sock, target, server));
+      server.once("error", reject);
+      server.listen({ host: this.opts.config.listenHost, port }, () => {
+        server.off("error", reject);
+        server.on("error", (e) => this.log.error({ err: e.message }, "listener error"));
+        this.servers.set(server, target.kind === "node" ? target.nodeId : "bootstrap");
+        resolve(server);
+      });
+    });
+  }
+
+  private accept(sock: net.Socket, target: ConnectionTarget, server: net.Server): void {
+    if (this.stopping) {
+      sock.destroy();
+      return;
+    }
+    const port = (server.address() as net.AddressInfo).port;
+    this.stats.acceptedByPort.set(port, (this.stats.acceptedByPort.get(port) ?? 0) + 1);
+    const conn = new ClientConnection(this, sock, target);
+    this.connections.add(conn);
+    conn.start();
+  }
+}
