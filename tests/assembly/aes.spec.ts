@@ -1,0 +1,54 @@
+// AES-256 block cipher against FIPS 197 Appendix C.3 (the published example vector).
+import { aes256Encrypt8, aes256ExpandKey, AES256_ROUND_KEY_BYTES } from "../../assembly/crypto/aes";
+
+function hex(s: string): ArrayBuffer {
+  const b = new ArrayBuffer(s.length >> 1);
+  for (let i = 0; i < s.length; i += 2) store<u8>(changetype<usize>(b) + (i >> 1), <u8>I32.parseInt(s.substr(i, 2), 16));
+  return b;
+}
+
+function toHex(p: usize, n: i32): string {
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    const v = load<u8>(p + i);
+    s += (v < 16 ? "0" : "") + v.toString(16);
+  }
+  return s;
+}
+
+describe("AES-256 (FIPS 197)", () => {
+  it("encrypts the Appendix C.3 example in every one of the 8 lanes", () => {
+    const key = hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    const rk = new ArrayBuffer(AES256_ROUND_KEY_BYTES);
+    aes256ExpandKey(changetype<usize>(rk), changetype<usize>(key));
+    const blocks = new ArrayBuffer(128);
+    const pt = hex("00112233445566778899aabbccddeeff");
+    for (let i = 0; i < 8; i++) memory.copy(changetype<usize>(blocks) + i * 16, changetype<usize>(pt), 16);
+    aes256Encrypt8(changetype<usize>(rk), changetype<usize>(blocks), changetype<usize>(blocks));
+    for (let i = 0; i < 8; i++) {
+      expect(toHex(changetype<usize>(blocks) + i * 16, 16)).toBe("8ea2b7ca516745bfeafc49904b496089");
+    }
+  });
+
+  it("keeps the 8 lanes independent", () => {
+    // Lane 3 holds the C.3 plaintext, the others zero blocks; E(K, 0^128) under the all-zero key
+    // is the GCM hash key H of McGrew-Viega test case 13.
+    const zeroKey = new ArrayBuffer(32);
+    const rk = new ArrayBuffer(AES256_ROUND_KEY_BYTES);
+    aes256ExpandKey(changetype<usize>(rk), changetype<usize>(zeroKey));
+    const blocks = new ArrayBuffer(128);
+    aes256Encrypt8(changetype<usize>(rk), changetype<usize>(blocks), changetype<usize>(blocks));
+    for (let i = 0; i < 8; i++) {
+      expect(toHex(changetype<usize>(blocks) + i * 16, 16)).toBe("dc95c078a2408989ad48a21492842087");
+    }
+    const key = hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    aes256ExpandKey(changetype<usize>(rk), changetype<usize>(key));
+    memory.fill(changetype<usize>(blocks), 0, 128);
+    const pt = hex("00112233445566778899aabbccddeeff");
+    memory.copy(changetype<usize>(blocks) + 48, changetype<usize>(pt), 16);
+    aes256Encrypt8(changetype<usize>(rk), changetype<usize>(blocks), changetype<usize>(blocks));
+    expect(toHex(changetype<usize>(blocks) + 48, 16)).toBe("8ea2b7ca516745bfeafc49904b496089");
+    expect(toHex(changetype<usize>(blocks), 16)).toBe(toHex(changetype<usize>(blocks) + 16, 16));
+    expect(toHex(changetype<usize>(blocks), 16)).not.toBe("8ea2b7ca516745bfeafc49904b496089");
+  });
+});
