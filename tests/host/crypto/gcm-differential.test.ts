@@ -7,6 +7,10 @@ import t from "tap";
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { loadGcmTest } from "./gcm-wasm.js";
 
+// @types/node 20.9 Buffers are not Uint8Array<ArrayBufferLike> for TypeScript 6: view them as one.
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
+const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;
+
 const SEED = 0x6b5ea1;
 const CASES = 10_000;
 
@@ -25,8 +29,8 @@ function rng(seed: number) {
   return {
     u32: next,
     int: (n: number): number => Math.floor((next() / 4294967296) * n),
-    bytes: (n: number): Buffer => {
-      const out = Buffer.allocUnsafe(n);
+    bytes: (n: number): Uint8Array => {
+      const out = new Uint8Array(n);
       for (let i = 0; i < n; i += 4) {
         const v = next();
         out[i] = v; if (i + 1 < n) out[i + 1] = v >>> 8; if (i + 2 < n) out[i + 2] = v >>> 16; if (i + 3 < n) out[i + 3] = v >>> 24;
@@ -47,18 +51,18 @@ function pickLength(r: ReturnType<typeof rng>): number {
   return r.int(65537);
 }
 
-function nodeSeal(key: Buffer, iv: Buffer, aad: Buffer, pt: Buffer) {
+function nodeSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, pt: Uint8Array) {
   const c = createCipheriv("aes-256-gcm", key, iv);
   c.setAAD(aad);
-  const ct = Buffer.concat([c.update(pt), c.final()]);
-  return { ct, tag: c.getAuthTag() };
+  const ct = u8(Buffer.concat([u8(c.update(pt)), u8(c.final())]));
+  return { ct, tag: u8(c.getAuthTag()) };
 }
 
-function nodeOpen(key: Buffer, iv: Buffer, aad: Buffer, ct: Buffer, tag: Buffer): Buffer {
+function nodeOpen(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, ct: Uint8Array, tag: Uint8Array): Uint8Array {
   const d = createDecipheriv("aes-256-gcm", key, iv);
   d.setAAD(aad);
   d.setAuthTag(tag);
-  return Buffer.concat([d.update(ct), d.final()]);
+  return u8(Buffer.concat([u8(d.update(ct)), u8(d.final())]));
 }
 
 t.test("AES-256-GCM agrees with node:crypto on random inputs", async (t) => {
@@ -80,11 +84,11 @@ t.test("AES-256-GCM agrees with node:crypto on random inputs", async (t) => {
     const ivp = m.put(iv), aadp = m.put(aad);
     m.x.seal(ctx, ivp, aadp, aad.length, src, pt.length, dst, tag);
     const ct = m.get(dst, pt.length), tg = m.get(tag, 16);
-    if (!ct.equals(ref.ct)) fail(i, `ciphertext differs (len ${pt.length}, aad ${aad.length})`);
-    if (!tg.equals(ref.tag)) fail(i, `tag differs (len ${pt.length}, aad ${aad.length})`);
+    if (!eq(ct, ref.ct)) fail(i, `ciphertext differs (len ${pt.length}, aad ${aad.length})`);
+    if (!eq(tg, ref.tag)) fail(i, `tag differs (len ${pt.length}, aad ${aad.length})`);
     if ((i & 15) === 0) {
       try {
-        if (!nodeOpen(key, iv, aad, ct, tg).equals(pt)) fail(i, "node decrypts our output to other bytes");
+        if (!eq(nodeOpen(key, iv, aad, ct, tg), pt)) fail(i, "node decrypts our output to other bytes");
       } catch {
         fail(i, "node rejects our output");
       }
@@ -93,13 +97,13 @@ t.test("AES-256-GCM agrees with node:crypto on random inputs", async (t) => {
     // Node's seal vs our open.
     const cp = m.put(ref.ct), tp = m.put(ref.tag), out = inPlace ? cp : m.x.alloc(Math.max(pt.length, 1));
     if (m.x.open(ctx, ivp, aadp, aad.length, cp, pt.length, tp, out) !== 1) fail(i, `open rejects node's output (len ${pt.length})`);
-    else if (!m.get(out, pt.length).equals(pt)) fail(i, "open returns other plaintext");
+    else if (!eq(m.get(out, pt.length), pt)) fail(i, "open returns other plaintext");
 
     // A forgery: one flipped bit in ciphertext, tag, AAD or IV.
     let kind = r.int(4);
     if (kind === 0 && pt.length === 0) kind = 1;
     if (kind === 2 && aad.length === 0) kind = 3;
-    const fct = Buffer.from(ref.ct), ftag = Buffer.from(ref.tag), faad = Buffer.from(aad), fiv = Buffer.from(iv);
+    const fct = ref.ct.slice(), ftag = ref.tag.slice(), faad = aad.slice(), fiv = iv.slice();
     const bit = 1 << r.int(8);
     if (kind === 0) fct[r.int(fct.length)]! ^= bit;
     if (kind === 1) ftag[r.int(16)]! ^= bit;
@@ -111,8 +115,8 @@ t.test("AES-256-GCM agrees with node:crypto on random inputs", async (t) => {
     forgeries++;
     if (ok !== 0) fail(i, `forgery accepted (kind ${kind}, len ${pt.length})`);
     const left = m.get(fdst, pt.length);
-    const expected = inPlace ? fct : Buffer.alloc(pt.length, 0x5a);
-    if (!left.equals(expected)) fail(i, `rejected open changed dst (kind ${kind})`);
+    const expected = inPlace ? fct : new Uint8Array(pt.length).fill(0x5a);
+    if (!eq(left, expected)) fail(i, `rejected open changed dst (kind ${kind})`);
   }
   t.equal(failures, 0, `${CASES} cases, ${forgeries} forgeries, no disagreement`);
 });

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export interface GcmExports {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer };
   reset(): void;
   alloc(n: number): number;
   contextBytes(): number;
@@ -24,8 +24,15 @@ export interface GcmExports {
 
 export const GCM_TEST_WASM = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "build", "test", "gcm-test.wasm");
 
+// The WebAssembly global is not in this project's TypeScript libs; describe the one call we use.
+interface WasmApi {
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }>;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 export async function loadGcmTest(): Promise<GcmModule> {
-  const { instance } = await WebAssembly.instantiate(readFileSync(GCM_TEST_WASM), {
+  const file = readFileSync(GCM_TEST_WASM);
+  const { instance } = await wasm.instantiate(new Uint8Array(file.buffer, file.byteOffset, file.length), {
     env: {
       abort() {
         throw new Error("gcm-test.wasm aborted");
@@ -48,8 +55,8 @@ export class GcmModule {
     return p;
   }
 
-  get(p: number, n: number): Buffer {
-    return Buffer.from(this.bytes().subarray(p, p + n));
+  get(p: number, n: number): Uint8Array {
+    return this.bytes().slice(p, p + n);
   }
 
   // Fresh context for key; everything allocated since the last reset() stays valid.
@@ -59,7 +66,7 @@ export class GcmModule {
     return ctx;
   }
 
-  seal(ctx: number, iv: Uint8Array, aad: Uint8Array, pt: Uint8Array): { ct: Buffer; tag: Buffer } {
+  seal(ctx: number, iv: Uint8Array, aad: Uint8Array, pt: Uint8Array): { ct: Uint8Array; tag: Uint8Array } {
     const src = this.put(pt);
     const tag = this.x.alloc(16);
     this.x.seal(ctx, this.put(iv), this.put(aad), aad.length, src, pt.length, src, tag);
