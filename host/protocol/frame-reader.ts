@@ -82,6 +82,7 @@ export class FrameReader {
 
   /** Removes n buffered bytes (n <= buffered): a view if they sit in one chunk, else one copy. */
   private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
     this.buffered -= n;
     const first = this.chunks[0]!;
     const avail = first.length - this.head;

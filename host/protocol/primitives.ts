@@ -282,48 +282,61 @@ export class Writer {
     return p;
   }
 
+  private put(byte: number): void {
+    const p = this.ensure(1);
+    this.buf[p] = byte;
+  }
+
   private int(value: number, min: number, max: number, what: string): void {
     if (!Number.isInteger(value) || value < min || value > max) throw unencodable(`${what} value ${value}`);
   }
 
   int8(v: number): void {
     this.int(v, -0x80, 0x7f, "int8");
-    this.buf.writeInt8(v, this.ensure(1));
+    const p = this.ensure(1);
+    this.buf.writeInt8(v, p);
   }
   uint8(v: number): void {
     this.int(v, 0, 0xff, "uint8");
-    this.buf[this.ensure(1)] = v;
+    this.put(v);
   }
   bool(v: boolean): void {
-    this.buf[this.ensure(1)] = v ? 1 : 0;
+    this.put(v ? 1 : 0);
   }
   int16(v: number): void {
     this.int(v, -0x8000, INT16_MAX, "int16");
-    this.buf.writeInt16BE(v, this.ensure(2));
+    const p = this.ensure(2);
+    this.buf.writeInt16BE(v, p);
   }
   uint16(v: number): void {
     this.int(v, 0, 0xffff, "uint16");
-    this.buf.writeUInt16BE(v, this.ensure(2));
+    const p = this.ensure(2);
+    this.buf.writeUInt16BE(v, p);
   }
   int32(v: number): void {
     this.int(v, -0x80000000, INT32_MAX, "int32");
-    this.buf.writeInt32BE(v, this.ensure(4));
+    const p = this.ensure(4);
+    this.buf.writeInt32BE(v, p);
   }
   uint32(v: number): void {
     this.int(v, 0, UINT32_MAX, "uint32");
-    this.buf.writeUInt32BE(v, this.ensure(4));
+    const p = this.ensure(4);
+    this.buf.writeUInt32BE(v, p);
   }
   int64(v: bigint): void {
     if (typeof v !== "bigint" || BigInt.asIntN(64, v) !== v) throw unencodable(`int64 value ${String(v)}`);
-    this.buf.writeBigInt64BE(v, this.ensure(8));
+    const p = this.ensure(8);
+    this.buf.writeBigInt64BE(v, p);
   }
   float64(v: number): void {
     if (typeof v !== "number") throw unencodable(`float64 value ${String(v)}`);
-    this.buf.writeDoubleBE(v, this.ensure(8));
+    const p = this.ensure(8);
+    this.buf.writeDoubleBE(v, p);
   }
   uuid(v: string): void {
     if (typeof v !== "string" || !HEX32.test(v)) throw unencodable("uuid must be 32 lowercase hex characters");
-    this.buf.write(v, this.ensure(16), 16, "hex");
+    const p = this.ensure(16);
+    this.buf.write(v, p, 16, "hex");
   }
   raw(data: Buffer): void {
     const p = this.ensure(data.length);
@@ -333,10 +346,10 @@ export class Writer {
   uvarint(v: number): void {
     this.int(v, 0, UINT32_MAX, "unsigned varint");
     while (v > 0x7f) {
-      this.buf[this.ensure(1)] = (v & 0x7f) | 0x80;
+      this.put((v & 0x7f) | 0x80);
       v = Math.floor(v / 128);
     }
-    this.buf[this.ensure(1)] = v;
+    this.put(v);
   }
   varint(v: number): void {
     this.int(v, -0x80000000, INT32_MAX, "varint");
@@ -346,10 +359,10 @@ export class Writer {
     if (typeof v !== "bigint" || BigInt.asIntN(64, v) !== v) throw unencodable(`varlong value ${String(v)}`);
     let u = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
     while (u > 0x7fn) {
-      this.buf[this.ensure(1)] = Number(u & 0x7fn) | 0x80;
+      this.put(Number(u & 0x7fn) | 0x80);
       u >>= 7n;
     }
-    this.buf[this.ensure(1)] = Number(u);
+    this.put(Number(u));
   }
 
   private utf8(v: string, max: number, what: string): Buffer {
