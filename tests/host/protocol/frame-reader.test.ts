@@ -1,16 +1,17 @@
 import t from "tap";
 import { KsealError } from "../../../host/errors.js";
 import { FrameReader } from "../../../host/protocol/frame-reader.js";
+import { concatBytes, copyBytes } from "./helpers.js";
 
 function collect(maxFrameBytes?: number) {
   const frames: Buffer[] = [];
   const errors: KsealError[] = [];
-  const r = new FrameReader({ onFrame: (f) => frames.push(Buffer.from(f)), onError: (e) => errors.push(e), maxFrameBytes });
+  const r = new FrameReader({ onFrame: (f) => frames.push(copyBytes(f)), onError: (e) => errors.push(e), maxFrameBytes });
   return { r, frames, errors };
 }
 
 function framed(...payloads: Buffer[]): Buffer {
-  return Buffer.concat(
+  return concatBytes(
     payloads.flatMap((p) => {
       const h = Buffer.alloc(4);
       h.writeInt32BE(p.length);
@@ -87,7 +88,7 @@ t.test("2 GiB prefix is rejected at once, without allocating, and reported once"
 
 t.test("negative size is malformed", async (t) => {
   const { r, frames, errors } = collect();
-  r.push(Buffer.concat([framed(Buffer.from("ok")), Buffer.from("ffffffff", "hex"), framed(Buffer.from("no"))]));
+  r.push(concatBytes([framed(Buffer.from("ok")), Buffer.from("ffffffff", "hex"), framed(Buffer.from("no"))]));
   t.same(frames, [Buffer.from("ok")], "frames before the bad prefix are delivered");
   t.equal(errors.length, 1);
   t.equal(errors[0]!.code, "FRAME_MALFORMED");

@@ -3,13 +3,13 @@
 import t from "tap";
 import { KsealError } from "../../../host/errors.js";
 import { CODECS } from "../../../host/protocol/registry.js";
-import { rng } from "./helpers.js";
+import { concatBytes, copyBytes, rng } from "./helpers.js";
 import { SAMPLES } from "./samples.js";
 
 const ROUNDS_PER_CODEC = 4000;
 
 function mutate(src: Buffer, rand: () => number): Buffer {
-  const b = Buffer.from(src);
+  const b = copyBytes(src);
   const kind = Math.floor(rand() * 6);
   const at = Math.floor(rand() * Math.max(1, b.length));
   switch (kind) {
@@ -25,9 +25,9 @@ function mutate(src: Buffer, rand: () => number): Buffer {
       b[at] = 0x80 | Math.floor(rand() * 128); // varint continuation
       return b;
     case 4:
-      return Buffer.concat([b.subarray(0, at), Buffer.from([Math.floor(rand() * 256)]), b.subarray(at)]);
+      return concatBytes([b.subarray(0, at), Buffer.from([Math.floor(rand() * 256)]), b.subarray(at)]);
     default:
-      return Buffer.concat([b.subarray(0, at), b.subarray(at + 1 + Math.floor(rand() * 4))]);
+      return concatBytes([b.subarray(0, at), b.subarray(at + 1 + Math.floor(rand() * 4))]);
   }
 }
 

@@ -19,7 +19,7 @@ export function rng(seed: number): () => number {
  */
 export function subsetMismatch(decoded: unknown, source: unknown, path = "$"): string | undefined {
   if (Buffer.isBuffer(decoded)) {
-    return Buffer.isBuffer(source) && decoded.equals(source) ? undefined : `${path}: bytes differ`;
+    return Buffer.isBuffer(source) && decoded.equals(source as unknown as Uint8Array) ? undefined : `${path}: bytes differ`;
   }
   if (Array.isArray(decoded)) {
     if (!Array.isArray(source) || source.length !== decoded.length) return `${path}: array differs`;
@@ -54,4 +54,17 @@ export function countUnknownTags(o: unknown): number {
 
 export function unknownTags(...tags: number[]): TaggedField[] {
   return tags.map((tag) => ({ tag, data: Buffer.from(`u${tag}`) }));
+}
+
+// @types/node 20.9 declares Buffer against the pre-TS-5.7 Uint8Array, so TypeScript 6 refuses a
+// Buffer where Buffer methods expect a Uint8Array. These wrappers hold the casts in one place.
+type U8 = Uint8Array;
+export function bytesEqual(a: Buffer, b: Buffer): boolean {
+  return a.equals(b as unknown as U8);
+}
+export function concatBytes(list: Buffer[]): Buffer {
+  return Buffer.concat(list as unknown as U8[]);
+}
+export function copyBytes(b: Buffer): Buffer {
+  return Buffer.from(b as unknown as U8);
 }

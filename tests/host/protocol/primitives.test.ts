@@ -1,4 +1,4 @@
-import t from "tap";
+import t, { type Test } from "tap";
 import { createRequire } from "node:module";
 import { isKsealError } from "../../../host/errors.js";
 import { Reader, Writer } from "../../../host/protocol/primitives.js";
@@ -21,7 +21,7 @@ function written(f: (w: Writer) => void): string {
 }
 const reader = (h: string): Reader => new Reader(Buffer.from(h.replace(/ /g, ""), "hex"));
 
-function throwsMalformed(t: Tap.Test, f: () => unknown, what: string): void {
+function throwsMalformed(t: Test, f: () => unknown, what: string): void {
   try {
     f();
     t.fail(`${what}: did not throw`);
