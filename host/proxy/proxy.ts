@@ -16,7 +16,11 @@ import { TopicMap } from "./topic-map.js";
 
 export interface ProxyOptions {
   config: ProxyConfig;
-  /** Filters after the built-in address rewriter (requests in this order, responses reversed). */
+  /**
+   * Extra filters. Requests pass them in this order, then the built-in address rewriter;
+   * responses pass the rewriter first (closest to the broker), then these in reverse order, so
+   * they see responses as the client will.
+   */
   filters?: ProxyFilter[];
   logger?: Logger;
   /** Override of the protocol codec lookup (tests). */
@@ -53,7 +57,7 @@ export class KsealProxy implements ConnectionHost {
     );
     this.state = { topics: new TopicMap(), nodes, advertisedHost: c.advertisedHost };
     const rewriter = createAddressRewriter({ codecMaxVersion: (k) => this.lookup(k)?.maxVersion });
-    this.filters = [rewriter, ...(opts.filters ?? [])];
+    this.filters = [...(opts.filters ?? []), rewriter];
   }
 
   codecFor(apiKey: number): ApiCodec<unknown, unknown> | undefined {
