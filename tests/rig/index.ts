@@ -3,7 +3,7 @@ export { clusterFromEnv, joinEndpoints, type ClusterInfo, type Endpoint, type Sa
 export { describeVia, waitForBrokers, type ClusterView } from "./cluster-probe.js";
 export { KafkaCluster, type ClusterOptions, type StopOptions } from "./kafka-cluster.js";
 export { KAFKA_TOOLS, kafkaTool, runKafkaTool } from "./kafka-tools.js";
-export { kcatLibrdkafkaVersion, kcatPath, runKcat } from "./kcat.js";
+export { kcatLibrdkafkaVersion, kcatPath, kcatSupportsScram, runKcat } from "./kcat.js";
 export {
   createTopic,
   kafkaUnavailableReason,

@@ -24,6 +24,17 @@ export function kcatLibrdkafkaVersion(): string | null {
   return /librdkafka (\d+\.\d+\.\d+)/.exec(out)?.[1] ?? null;
 }
 
+/**
+ * librdkafka before 2.6.1 sends a SCRAM client-final-message that Kafka 4.x rejects as invalid
+ * credentials (confluentinc/librdkafka#4895, edenhill/kcat#462); Debian 12's kcat has 2.0.2.
+ */
+export function kcatSupportsScram(): boolean {
+  const v = kcatLibrdkafkaVersion();
+  if (!v) return false;
+  const [a, b, c] = v.split(".").map(Number) as [number, number, number];
+  return a > 2 || (a === 2 && (b > 6 || (b === 6 && c >= 1)));
+}
+
 /** Runs kcat to completion; stdout is kept as bytes so tests can compare them exactly. */
 export function runKcat(args: string[], opts: RunOptions = {}): Promise<RunResult & { stdoutBytes: Uint8Array }> {
   const bin = kcatPath();
