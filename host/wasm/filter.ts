@@ -144,6 +144,7 @@ export class KsealFilter {
     if (!Number.isInteger(options.budget) || options.budget < 0 || options.budget > 0xffffffff) {
       throw new KsealError("WASM_BAD_ARGUMENT", "budget must be a u32");
     }
+    const gen = this.generation;
     const block = this.alloc(DEK_BYTES + IV_SEED_BYTES + edek.length);
     try {
       const mem = this.bytes();
@@ -155,7 +156,7 @@ export class KsealFilter {
       if (st !== STATUS.OK) throw statusError("slot_load", st);
       this.slotEdeks.set(slot, copyOf(edek));
     } finally {
-      this.free(block, true);
+      this.free(block, true, gen);
     }
   }
 
@@ -179,6 +180,7 @@ export class KsealFilter {
    */
   encryptBatch(batch: Buffer, slot: number): Buffer {
     this.checkInputSize(batch);
+    const gen = this.generation;
     const input = this.copyIn(batch);
     try {
       const st = this.call(() => this.exports.encrypt_batch(slot, input, batch.length, this.io));
@@ -186,13 +188,14 @@ export class KsealFilter {
       if (this.u32(this.io + 8) === 0) return batch;
       return this.takeOutput(this.u32(this.io), this.i32(this.io + 4), false);
     } finally {
-      this.free(input, true);
+      this.free(input, true, gen);
     }
   }
 
   /** The distinct EDEKs the batch's encrypted records need, in order of first appearance. */
   listEdeks(batch: Buffer): Buffer[] {
     this.checkInputSize(batch);
+    const gen = this.generation;
     const input = this.copyIn(batch);
     try {
       const st = this.call(() => this.exports.list_edeks(input, batch.length, this.io));
@@ -212,7 +215,7 @@ export class KsealFilter {
       this.free(table, false);
       return edeks;
     } finally {
-      this.free(input, false);
+      this.free(input, false, gen);
     }
   }
 
@@ -232,9 +235,11 @@ export class KsealFilter {
       if (!slots.includes(slot)) slots.push(slot);
     }
     if (slots.length > this.slotCount) throw new KsealError("WASM_BAD_ARGUMENT", "more slots than the module has");
+    const gen = this.generation;
     const input = this.copyIn(batch);
-    const slotArray = this.alloc(slots.length * 4);
+    let slotArray = 0;
     try {
+      slotArray = this.alloc(slots.length * 4);
       const view = this.view();
       slots.forEach((s, i) => view.setInt32(slotArray + i * 4, s, true));
       const st = this.call(() => this.exports.decrypt_batch(input, batch.length, slotArray, slots.length, this.io));
@@ -247,8 +252,8 @@ export class KsealFilter {
       if (changed === 0) return { batch, failures };
       return { batch: this.takeOutput(outPtr, outLen, true), failures };
     } finally {
-      this.free(slotArray, false);
-      this.free(input, false);
+      this.free(slotArray, false, gen);
+      this.free(input, false, gen);
     }
   }
 
@@ -266,13 +271,14 @@ export class KsealFilter {
   /** CRC-32C (Castagnoli) of data, as record batches v2 use it. */
   crc32c(data: Buffer): number {
     this.checkInputSize(data);
+    const gen = this.generation;
     const input = this.copyIn(data);
     try {
       const st = this.call(() => this.exports.crc32c(input, data.length, this.io));
       if (st !== STATUS.OK) throw statusError("crc32c", st);
       return this.u32(this.io);
     } finally {
-      this.free(input, false);
+      this.free(input, false, gen);
     }
   }
 
@@ -342,8 +348,9 @@ export class KsealFilter {
     return p;
   }
 
-  private free(p: number, wipe: boolean): void {
-    if (p === 0) return;
+  /** Frees p unless the instance it came from was replaced meanwhile (gen: its generation). */
+  private free(p: number, wipe: boolean, gen = this.generation): void {
+    if (p === 0 || gen !== this.generation) return;
     const st = this.call(() => this.exports.free(p, wipe ? 1 : 0));
     if (st !== STATUS.OK) throw statusError("free", st);
   }
