@@ -1,25 +1,14 @@
 // Transparency at the byte level: a record batch (built by kafkajs's encoder, not ours) produced
 // through the proxy is stored exactly like the same batch produced directly, and fetches through
 // the proxy return exactly the bytes a direct fetch returns.
-import { createRequire } from "node:module";
 import t from "tap";
 import { createTopic, kafkaUnavailableReason, uniqueTopic, useCluster } from "../../rig/index.js";
+import { kafkajsBatch } from "../../clients/kafkajs-batch.js";
 import { RawKafka } from "../../clients/raw-kafka.js";
 import { startTestProxy } from "./proxy-harness.js";
 
-const require = createRequire(import.meta.url);
-// kafkajs internals: an independent record batch v2 encoder (CRC-32C and varints included).
-const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0/index.js") as {
-  RecordBatch: (o: Record<string, unknown>) => Promise<{ buffer: Buffer }>;
-};
-const Record = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (o: Record<string, unknown>) => unknown;
-
-async function batch(): Promise<Buffer> {
-  const ts = 1_700_000_000_000;
-  const records = [0, 1, 2].map((i) =>
-    Record({ offsetDelta: i, timestampDelta: i, key: Buffer.from(`key-${i}`), value: Buffer.from(`value-${i}-`.repeat(20)), headers: { h: `v${i}` } }),
-  );
-  return (await RecordBatch({ firstTimestamp: ts, maxTimestamp: ts + 2, lastOffsetDelta: 2, records })).buffer;
+function batch(): Promise<Buffer> {
+  return kafkajsBatch([0, 1, 2].map((i) => ({ key: Buffer.from(`key-${i}`), value: Buffer.from(`value-${i}-`.repeat(20)), headers: { h: `v${i}` } })));
 }
 
 /** Splits the records bytes of a fetch into batches. */
