@@ -214,3 +214,23 @@ t.test("malformed frames close only their own connection", async (t) => {
     ok.sock.destroy();
   }
 });
+
+t.test("a closed connection is logged with its reason", async (t) => {
+  const broker = await startFakeBroker(echo);
+  t.teardown(() => broker.close());
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: "info" }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: `127.0.0.1:${broker.port}` });
+  const proxy = new KsealProxy({ config, logger });
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  const c = await rawClient(proxy.bootstrapPort);
+  c.sock.write(Buffer.from([0x80, 0, 0, 0]));
+  await c.closed;
+  const line = lines.find((l) => l.msg === "closing connection");
+  t.ok(line, "a warning line");
+  t.equal(line?.level, 40, "at warn level");
+  t.equal(line?.reason, "bad frame from client");
+  t.match(String(line?.err), /FRAME_MALFORMED: .*negative frame size/);
+  t.ok(lines.some((l) => l.msg === "kseal proxy listening"), "start line logged");
+});
