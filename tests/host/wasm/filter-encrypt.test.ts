@@ -4,7 +4,7 @@
 import t from "tap";
 import { buildBatch, crc32cReference, parseBatch, type TestBatch } from "./support/kafka-batch.js";
 import { ENCRYPTION_HEADER, openWrapper, parcel } from "./support/record-format.js";
-import { DEK, EDEK, codeOf, filterWithKey, mixedRecords, u8 } from "./support/fixtures.js";
+import { DEK, EDEK, codeOf, copy, filterWithKey, mixedRecords, u8 } from "./support/fixtures.js";
 
 const META: Omit<TestBatch, "records"> = {
   baseOffset: 1_000_000_007n,
@@ -127,7 +127,7 @@ t.test("slots: empty, in use, released and wiped", async (t) => {
   const f = await filterWithKey();
   const input = buildBatch({ records: [{ key: null, value: Buffer.from("x") }] });
   t.equal(codeOf(() => f.encryptBatch(input, 1)), "WASM_KEY_SLOT_EMPTY");
-  t.equal(codeOf(() => f.loadKey(0, Buffer.from(DEK), EDEK, { budget: 1 })), "WASM_KEY_SLOT_IN_USE");
+  t.equal(codeOf(() => f.loadKey(0, copy(DEK), EDEK, { budget: 1 })), "WASM_KEY_SLOT_IN_USE");
   t.equal(codeOf(() => f.encryptBatch(input, 64)), "WASM_BAD_ARGUMENT", "slot 64 is not the host's");
   t.equal(codeOf(() => f.encryptBatch(input, -1)), "WASM_BAD_ARGUMENT");
   const before = f.liveBytes();

@@ -5,7 +5,7 @@ import t from "tap";
 import { readFileSync } from "node:fs";
 import { KsealFilter, defaultWasmPath } from "../../../host/wasm/filter.js";
 import { buildBatch } from "./support/kafka-batch.js";
-import { DEK, EDEK, filterWithKey, u8 } from "./support/fixtures.js";
+import { DEK, EDEK, copy, filterWithKey, u8 } from "./support/fixtures.js";
 
 async function loadCode(bytes: Buffer): Promise<string> {
   try {
@@ -38,7 +38,7 @@ t.test("modules that are not ABI v1 are refused", async (t) => {
 });
 
 t.test("a module whose known answers are wrong fails its self-test", async (t) => {
-  const bytes = Buffer.from(readFileSync(defaultWasmPath()));
+  const bytes = copy(readFileSync(defaultWasmPath()));
   // GCM spec test case 16's ciphertext, as stored in the data segment.
   const needle = Buffer.from("522dc1f099567d07f47f37a32a84427d", "hex");
   const at = bytes.indexOf(u8(needle));
@@ -60,7 +60,7 @@ t.test("a trap fails the call closed and replaces the instance with empty slots"
   t.equal(code, "WASM_TRAP");
   t.equal(f.generation, 1);
   t.same(f.slotInfo(0).loaded, false, "slots are empty after replacement");
-  f.loadKey(0, Buffer.from(DEK), EDEK, { budget: 10 });
+  f.loadKey(0, copy(DEK), EDEK, { budget: 10 });
   const batch = buildBatch({ records: [{ key: null, value: Buffer.from("x") }] });
   t.ok(f.encryptBatch(batch, 0).length > batch.length, "the new instance works");
 });

@@ -37,7 +37,7 @@ export const SELF_TEST_BATCH: TestBatch = {
 };
 
 export function incrementIv(iv: Buffer, by: number): Buffer {
-  const out = Buffer.from(iv);
+  const out = Buffer.from(iv as unknown as Uint8Array);
   let carry = by;
   for (let i = 11; i >= 0 && carry > 0; i--) {
     const v = out[i]! + carry;
