@@ -217,7 +217,7 @@ export async function runConformance(
       const batch = buildBatch(
         Array.from({ length: n }, (_, i) => ({
           key: i === 0 ? Buffer.from(`k${v}`) : null,
-          value: i === n - 1 && v % 2 === 0 ? null : Buffer.from(`produce v${v} record ${i} ${"x".repeat(i * 7)}`),
+          value: i === n - 1 && v % 2 === 0 ? null : Buffer.from(`produce v${v} record ${i}${"x".repeat(i)}`),
           headers: i === 1 ? [{ key: "h", value: Buffer.from([v]) }] : [],
         })),
         t0 + BigInt(v),
@@ -265,6 +265,57 @@ export async function runConformance(
         if (sameTail && crcOk && b.readBigInt64BE(0) === mine.baseOffset && b.readInt32BE(8) === mine.batch.readInt32BE(8)) identical++;
       });
       c.equal(identical, produced.length, `Fetch v${v}: every batch byte-identical to what Produce sent (bar baseOffset/leaderEpoch), CRC-32C valid`);
+      // PartitionMaxBytes 1: the broker still returns the first batch whole (KIP-74), and only it.
+      const small = await exchange<FetchResponse>(leader, 1, v, {
+        replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [v >= 13 ? { topicId, partitions: [{ ...part, partitionMaxBytes: 1 }] } : { topic, partitions: [{ ...part, partitionMaxBytes: 1 }] }],
+        forgottenTopicsData: [], rackId: "",
+      });
+      exchanges[exchanges.length - 1]!.note = "one batch (PartitionMaxBytes 1)";
+      const one = splitBatches(small.responses[0]?.partitions[0]?.records ?? Buffer.alloc(0));
+      c.ok(
+        one.batches.length === 1 && one.partial === null && one.batches[0]!.subarray(16).equals(produced[0]!.batch.subarray(16) as unknown as Uint8Array),
+        `Fetch v${v} with PartitionMaxBytes 1: exactly the first batch, whole`,
+      );
+    }
+
+    // ---- KIP-951: a non-leader answers NOT_LEADER_OR_FOLLOWER with the tagged CurrentLeader
+    // and NodeEndpoints (Produce v10+, Fetch v16+) — real tagged fields to re-encode.
+    const other = cluster.brokers.find((b) => b.nodeId !== leader);
+    if (!other) skipped.push("NOT_LEADER tagged fields (needs 2+ brokers)");
+    else {
+      const leaderInfo = cluster.brokers.find((b) => b.nodeId === leader)!;
+      const checkLeader = (what: string, cl: { leaderId: number } | undefined, eps: Array<{ nodeId: number; host: string; port: number }> | undefined): void => {
+        c.equal(cl?.leaderId, leader, `${what}: CurrentLeader names the leader`);
+        const ep = eps?.find((e) => e.nodeId === leader);
+        c.ok(ep && ep.host === leaderInfo.host && ep.port === leaderInfo.port, `${what}: NodeEndpoints carries the leader's address`);
+      };
+      for (const v of versionsOf(0).filter((v) => v >= 10)) {
+        const batch = buildBatch([{ key: null, value: Buffer.from("to a follower") }], BigInt(Date.now()));
+        const td = v >= 13 ? { topicId, partitionData: [{ index: 0, records: batch }] } : { name: topic, partitionData: [{ index: 0, records: batch }] };
+        const res = await exchange<ProduceResponse>(other.nodeId, 0, v, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [td] });
+        const p = res.responses[0]?.partitionResponses[0];
+        c.equal(p?.errorCode, 6, `Produce v${v} to broker ${other.nodeId}: NOT_LEADER_OR_FOLLOWER`);
+        checkLeader(`Produce v${v} to a non-leader`, p?.currentLeader, res.nodeEndpoints);
+        exchanges[exchanges.length - 1]!.note = "sent to a non-leader (KIP-951 tagged fields)";
+      }
+    }
+
+    if (other) {
+      for (const v of versionsOf(1).filter((v) => v >= 16)) {
+        const part = { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 };
+        const res = await exchange<FetchResponse>(other.nodeId, 1, v, {
+          maxWaitMs: 100, minBytes: 1, maxBytes: 4 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+          topics: [{ topicId, partitions: [part] }], forgottenTopicsData: [], rackId: "",
+        });
+        const p = res.responses[0]?.partitions[0];
+        c.equal(p?.errorCode, 6, `Fetch v${v} from broker ${other.nodeId}: NOT_LEADER_OR_FOLLOWER`);
+        const leaderInfo = cluster.brokers.find((b) => b.nodeId === leader)!;
+        c.equal(p?.currentLeader?.leaderId, leader, `Fetch v${v} from a non-leader: CurrentLeader names the leader`);
+        const ep = res.nodeEndpoints?.find((e) => e.nodeId === leader);
+        c.ok(ep && ep.host === leaderInfo.host && ep.port === leaderInfo.port, `Fetch v${v} from a non-leader: NodeEndpoints carries the leader's address`);
+        exchanges[exchanges.length - 1]!.note = "sent to a non-leader (KIP-951 tagged fields)";
+      }
     }
 
     // ---- ShareFetch / ShareAcknowledge (share groups): join with ShareGroupHeartbeat until the
@@ -274,8 +325,26 @@ export async function runConformance(
     const shareAckVersions = versionsOf(79);
     const share = `${GROUP}-share-${randomUUID().slice(0, 8)}`;
     const memberId = shareMemberId();
-    const assigned =
-      shareFetchVersions.length > 0 && (await shareGroupJoin(await conn(first), share, memberId, topic, topicId, ranges.get(76)?.max, c));
+    let assigned = false;
+    if (shareFetchVersions.length > 0) {
+      // Share groups live on the group coordinator of their id.
+      const fcV = Math.max(...versionsOf(10));
+      let coordinator = first;
+      for (let attempt = 0; attempt < 60; attempt++) {
+        const fc = codec(10);
+        const body = fc.encodeRequest(fcV >= 4 ? { keyType: 0, coordinatorKeys: [share] } : { key: share, keyType: 0 }, fcV);
+        const { frame } = await (await conn(first)).send(10, fcV, body);
+        const res = fc.decodeResponse(frame.subarray(fcV >= 3 ? 5 : 4), fcV) as FindCoordinatorResponse;
+        const e = fcV >= 4 ? res.coordinators![0]! : (res as Required<FindCoordinatorResponse>);
+        if (e.errorCode === 0) {
+          coordinator = e.nodeId;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      assigned = await shareGroupJoin(await conn(coordinator), share, memberId, topic, topicId, ranges.get(76)?.max, c);
+      if (ranges.has(76)) c.ok(assigned, `ShareGroupHeartbeat: member got partition 0 (coordinator ${coordinator})`);
+    }
     for (const v of shareFetchVersions) {
       const base = { groupId: share, memberId, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100 };
       let batch: Buffer | undefined;
