@@ -1,16 +1,21 @@
 // Bitsliced AES-256 encryption over WebAssembly SIMD, 8 blocks per call (FIPS 197).
 //
 // Constant time: there are no lookup tables at all. The 8 blocks are transposed so that v128
-// plane j holds bit j of every state byte of all 8 blocks (byte p of a plane = state byte p, bit b
-// of that byte = block b). SubBytes is then a fixed boolean circuit (and/xor only) evaluated on
-// the 8 planes, ShiftRows and MixColumns are constant byte shuffles and xors, and AddRoundKey
-// xors precomputed key planes. Every instruction and every memory address is independent of the
-// key and the data; the only branches depend on the public round counter.
+// plane j holds bit j of every state byte of all 8 blocks (bit b of a plane byte = block b).
+// SubBytes is then a fixed boolean circuit (and/xor only) evaluated on the 8 planes, ShiftRows is
+// a fixed byte permutation (swizzle with constant indices), MixColumns 32-bit lane rotations and
+// xors, and AddRoundKey xors precomputed key planes. Every instruction and every memory address is
+// independent of the key and the data; the only branches depend on the public round counter.
 //
-// Key planes: the round keys are stored already bitsliced (plane j byte p = 0xff when bit j of
-// round-key byte p is set). The S-box circuit below computes S(x) ^ 0x63 (its four output NOTs
+// Plane bytes are kept row-major (byte 4 * row + column; FIPS 197 numbers state bytes
+// row + 4 * column, §3.4), so a state row is one 32-bit lane: MixColumns' row rotations become
+// single lane shuffles and only ShiftRows needs a byte permutation.
+//
+// Key planes: the round keys are stored already bitsliced (plane j byte = 0xff when bit j of the
+// round-key byte is set). The S-box circuit below computes S(x) ^ 0x63 (its four output NOTs
 // are dropped); since ShiftRows and MixColumns map the all-0x63 state to itself, the missing
 // constant is folded into round keys 1..14 instead.
+import { ghashJobStep } from "./ghash";
 
 // Bytes of one bitsliced key schedule: 15 round keys x 8 planes x 16 bytes.
 export const AES256_ROUND_KEY_BYTES: i32 = 15 * 128;
@@ -18,12 +23,17 @@ export const AES256_ROUND_KEY_BYTES: i32 = 15 * 128;
 const ZERO_KEYS = memory.data(256, 16);
 const SCHED = memory.data(256, 16);
 const WORD = memory.data(128, 16);
+// ShiftRows on a row-major plane as swizzle indices. Kept in memory so that the engine holds it in a
+// register instead of rebuilding a constant for every shuffle.
+const SHIFT_ROWS = memory.data<u8>([0, 1, 2, 3, 5, 6, 7, 4, 10, 11, 8, 9, 15, 12, 13, 14], 16);
 
 
 // Runs `rounds` AES rounds on the 8 blocks at src (128 bytes) and writes them to dst (may equal src).
 // rk holds rounds + 1 bitsliced round keys. With linear = false the rounds are SubBytes and
 // AddRoundKey only (used by the key schedule's SubWord).
-function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool): void {
+// ghashBlocks > 0 interleaves that many steps of the pending GHASH job (ghash.ts), one after each
+// of the first rounds, so the scalar multiplier work overlaps the vector rounds.
+function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool, ghashSteps: i32): void {
   let q0 = v128.load(src, 0);
   let q1 = v128.load(src, 16);
   let q2 = v128.load(src, 32);
@@ -33,6 +43,7 @@ function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool
   let q6 = v128.load(src, 96);
   let q7 = v128.load(src, 112);
   const M55 = i8x16.splat(0x55), M33 = i8x16.splat(0x33), M0F = i8x16.splat(0x0f);
+  const sr = v128.load(SHIFT_ROWS);
   let t: v128;
   // Transpose: register b byte p bit j -> register j byte p bit b.
   t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), M55); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1));
@@ -47,6 +58,15 @@ function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool
   t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), M0F); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4));
   t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), M0F); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4));
   t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), M0F); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4));
+  // Column-major state bytes (p = row + 4 * column) to row-major (4 * row + column).
+  q0 = i8x16.shuffle(q0, q0, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q1 = i8x16.shuffle(q1, q1, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q2 = i8x16.shuffle(q2, q2, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q3 = i8x16.shuffle(q3, q3, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q4 = i8x16.shuffle(q4, q4, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q5 = i8x16.shuffle(q5, q5, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q6 = i8x16.shuffle(q6, q6, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q7 = i8x16.shuffle(q7, q7, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
 
   // FIPS 197 §5.1.4 AddRoundKey (round 0).
   q0 = v128.xor(q0, v128.load(rk, 0));
@@ -194,45 +214,43 @@ function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool
       q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
     }
     if (linear) {
+      // FIPS 197 §5.1.2 ShiftRows: row r of the row-major plane rotates left by r bytes.
+      q0 = i8x16.swizzle(q0, sr);
+      q1 = i8x16.swizzle(q1, sr);
+      q2 = i8x16.swizzle(q2, sr);
+      q3 = i8x16.swizzle(q3, sr);
+      q4 = i8x16.swizzle(q4, sr);
+      q5 = i8x16.swizzle(q5, sr);
+      q6 = i8x16.swizzle(q6, sr);
+      q7 = i8x16.swizzle(q7, sr);
       if (r < rounds) {
-        // FIPS 197 §5.1.2 ShiftRows fused with §5.1.3 MixColumns. Byte p = row p & 3 of
-        // column p >> 2. a = ShiftRows(q), b = a rotated up one row within each column,
-        // c = a ^ b; MixColumns(a) = xtime(c) ^ b ^ (c rotated up two rows).
-        const b0 = i8x16.shuffle(q0, q0, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
-        const b1 = i8x16.shuffle(q1, q1, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
-        const b2 = i8x16.shuffle(q2, q2, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
-        const b3 = i8x16.shuffle(q3, q3, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
-        const b4 = i8x16.shuffle(q4, q4, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
-        const b5 = i8x16.shuffle(q5, q5, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
-        const b6 = i8x16.shuffle(q6, q6, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
-        const b7 = i8x16.shuffle(q7, q7, 5, 10, 15, 0, 9, 14, 3, 4, 13, 2, 7, 8, 1, 6, 11, 12);
-        const c0 = v128.xor(i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b0);
-        const c1 = v128.xor(i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b1);
-        const c2 = v128.xor(i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b2);
-        const c3 = v128.xor(i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b3);
-        const c4 = v128.xor(i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b4);
-        const c5 = v128.xor(i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b5);
-        const c6 = v128.xor(i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b6);
-        const c7 = v128.xor(i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11), b7);
+        // FIPS 197 §5.1.3 MixColumns with rows as 32-bit lanes: b = rows rotated up by one,
+        // c = q ^ b; MixColumns(q) = xtime(c) ^ b ^ (c rotated up by two rows).
+        const b0 = i32x4.shuffle(q0, q0, 1, 2, 3, 0);
+        const b1 = i32x4.shuffle(q1, q1, 1, 2, 3, 0);
+        const b2 = i32x4.shuffle(q2, q2, 1, 2, 3, 0);
+        const b3 = i32x4.shuffle(q3, q3, 1, 2, 3, 0);
+        const b4 = i32x4.shuffle(q4, q4, 1, 2, 3, 0);
+        const b5 = i32x4.shuffle(q5, q5, 1, 2, 3, 0);
+        const b6 = i32x4.shuffle(q6, q6, 1, 2, 3, 0);
+        const b7 = i32x4.shuffle(q7, q7, 1, 2, 3, 0);
+        const c0 = v128.xor(q0, b0);
+        const c1 = v128.xor(q1, b1);
+        const c2 = v128.xor(q2, b2);
+        const c3 = v128.xor(q3, b3);
+        const c4 = v128.xor(q4, b4);
+        const c5 = v128.xor(q5, b5);
+        const c6 = v128.xor(q6, b6);
+        const c7 = v128.xor(q7, b7);
         // xtime over planes: bit 0 <- bit 7; bits 1, 3, 4 <- own lower bit ^ bit 7 (x^8 = x^4+x^3+x+1).
-        q0 = v128.xor(v128.xor(c7, b0), i8x16.shuffle(c0, c0, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-        q1 = v128.xor(v128.xor(v128.xor(c0, c7), b1), i8x16.shuffle(c1, c1, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-        q2 = v128.xor(v128.xor(c1, b2), i8x16.shuffle(c2, c2, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-        q3 = v128.xor(v128.xor(v128.xor(c2, c7), b3), i8x16.shuffle(c3, c3, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-        q4 = v128.xor(v128.xor(v128.xor(c3, c7), b4), i8x16.shuffle(c4, c4, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-        q5 = v128.xor(v128.xor(c4, b5), i8x16.shuffle(c5, c5, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-        q6 = v128.xor(v128.xor(c5, b6), i8x16.shuffle(c6, c6, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-        q7 = v128.xor(v128.xor(c6, b7), i8x16.shuffle(c7, c7, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-      } else {
-        // Final round (FIPS 197 §5.1): ShiftRows (§5.1.2) without MixColumns.
-        q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-        q1 = i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-        q2 = i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-        q3 = i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-        q4 = i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-        q5 = i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-        q6 = i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-        q7 = i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+        q0 = v128.xor(v128.xor(c7, b0), i32x4.shuffle(c0, c0, 2, 3, 0, 1));
+        q1 = v128.xor(v128.xor(v128.xor(c0, c7), b1), i32x4.shuffle(c1, c1, 2, 3, 0, 1));
+        q2 = v128.xor(v128.xor(c1, b2), i32x4.shuffle(c2, c2, 2, 3, 0, 1));
+        q3 = v128.xor(v128.xor(v128.xor(c2, c7), b3), i32x4.shuffle(c3, c3, 2, 3, 0, 1));
+        q4 = v128.xor(v128.xor(v128.xor(c3, c7), b4), i32x4.shuffle(c4, c4, 2, 3, 0, 1));
+        q5 = v128.xor(v128.xor(c4, b5), i32x4.shuffle(c5, c5, 2, 3, 0, 1));
+        q6 = v128.xor(v128.xor(c5, b6), i32x4.shuffle(c6, c6, 2, 3, 0, 1));
+        q7 = v128.xor(v128.xor(c6, b7), i32x4.shuffle(c7, c7, 2, 3, 0, 1));
       }
     }
     // FIPS 197 §5.1.4 AddRoundKey.
@@ -245,8 +263,18 @@ function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool
     q5 = v128.xor(q5, v128.load(k, 80));
     q6 = v128.xor(q6, v128.load(k, 96));
     q7 = v128.xor(q7, v128.load(k, 112));
+    if (r <= ghashSteps) ghashJobStep(r - 1);
   }
 
+  // Back to column-major byte order.
+  q0 = i8x16.shuffle(q0, q0, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q1 = i8x16.shuffle(q1, q1, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q2 = i8x16.shuffle(q2, q2, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q3 = i8x16.shuffle(q3, q3, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q4 = i8x16.shuffle(q4, q4, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q5 = i8x16.shuffle(q5, q5, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q6 = i8x16.shuffle(q6, q6, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  q7 = i8x16.shuffle(q7, q7, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   // Transpose back (the transposition is its own inverse).
   t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), M55); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1));
   t = v128.and(v128.xor(i64x2.shr_u(q2, 1), q3), M55); q3 = v128.xor(q3, t); q2 = v128.xor(q2, i64x2.shl(t, 1));
@@ -272,12 +300,19 @@ function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool
 
 // Encrypts the 8 blocks at src (128 bytes) into dst (may equal src) with a schedule from aes256ExpandKey.
 export function aes256Encrypt8(rk: usize, src: usize, dst: usize): void {
-  aesRounds8(rk, src, dst, 14, true);
+  aesRounds8(rk, src, dst, 14, true, 0);
+}
+
+// The same, also running steps 0..ghashSteps-1 (at most 8) of the GHASH job started by the caller
+// with ghashJobStart; the caller then runs ghashJobFinish.
+export function aes256Encrypt8WithGhash(rk: usize, src: usize, dst: usize, ghashSteps: i32): void {
+  aesRounds8(rk, src, dst, 14, true, ghashSteps);
 }
 
 // Writes the 8 bitsliced planes of the 16-byte round key at k xor `fold` to dst (128 bytes).
 function sliceRoundKey(dst: usize, k: usize, fold: i32): void {
-  const v = v128.xor(v128.load(k), i8x16.splat(<i8>fold));
+  let v = v128.xor(v128.load(k), i8x16.splat(<i8>fold));
+  v = i8x16.shuffle(v, v, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15); // row-major
   const z = i8x16.splat(0);
   for (let j: i32 = 0; j < 8; j++) {
     const bit: i32 = 1 << j;
@@ -289,7 +324,7 @@ function sliceRoundKey(dst: usize, k: usize, fold: i32): void {
 function subWord(w: u32): u32 {
   memory.fill(WORD, 0, 128);
   store<u32>(WORD, w);
-  aesRounds8(ZERO_KEYS, WORD, WORD, 1, false);
+  aesRounds8(ZERO_KEYS, WORD, WORD, 1, false, 0);
   return load<u32>(WORD) ^ 0x63636363;
 }
 

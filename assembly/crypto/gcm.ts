@@ -11,8 +11,8 @@
 // address:
 //   [0, 1920)     bitsliced AES-256 round keys (aes.ts)
 //   [1920, 3456)  GHASH key: H^1..H^8 in masked form (ghash.ts)
-import { AES256_ROUND_KEY_BYTES, aes256Encrypt8, aes256ExpandKey } from "./aes";
-import { GHASH_KEY_BYTES, ghashBlocks, ghashInit } from "./ghash";
+import { AES256_ROUND_KEY_BYTES, aes256Encrypt8, aes256Encrypt8WithGhash, aes256ExpandKey } from "./aes";
+import { GHASH_KEY_BYTES, ghashBlocks, ghashInit, ghashJobFinish, ghashJobStart } from "./ghash";
 
 export const GCM_CONTEXT_BYTES: i32 = AES256_ROUND_KEY_BYTES + GHASH_KEY_BYTES;
 const GHASH_KEY_OFFSET: usize = <usize>AES256_ROUND_KEY_BYTES;
@@ -109,15 +109,54 @@ function wipeScratch(): void {
 }
 
 // Authenticated encryption (SP 800-38D §7.1): len bytes from src to dst (may be the same
-// buffer), the 16-byte tag to tag.
+// buffer), the 16-byte tag to tag. One pass: while the vector units compute the next keystream
+// batch, the scalar units GHASH the ciphertext of the previous batch.
 export function gcmSeal(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usize, len: i32, dst: usize, tag: usize): void {
+  const tbl = ctx + GHASH_KEY_OFFSET;
   const base = counterBase(iv);
+  // §7.1 step 5 begins with A || 0^v.
+  v128.store(Y, i64x2.splat(0));
+  ghashPadded(tbl, aad, aadLen);
+  // Counters J0, inc32(J0), ...: block 0 gives CIPH_K(J0) for the tag (§7.1 step 6), blocks 1..7
+  // the first 112 bytes of keystream (§7.1 step 3, GCTR from inc32(J0)).
   keystream8(ctx, base, 1);
-  gctr(ctx, base, src, len, dst);
-  // KS may have been overwritten by later batches: recompute CIPH_K(J0) only if needed.
-  if (len > 112) keystream8(ctx, base, 1);
   const mask = v128.load(KS);
-  ghashMessage(ctx, aad, aadLen, dst, len);
+  let n = len < 112 ? len : 112;
+  xorBytes(dst, src, KS + 16, n);
+  let pending = dst;
+  let pendingBlocks = n >> 4;
+  let off = n;
+  let c: u32 = 9;
+  while (off < len) {
+    for (let i: u32 = 0; i < 8; i++) {
+      v128.store(CTR + (<usize>i << 4), i32x4.replace_lane(base, 3, bswap<u32>(c + i)));
+    }
+    if (pendingBlocks > 0) {
+      ghashJobStart(tbl, Y, pending, pendingBlocks);
+      aes256Encrypt8WithGhash(ctx, CTR, KS, pendingBlocks);
+      ghashJobFinish();
+    } else {
+      aes256Encrypt8(ctx, CTR, KS);
+    }
+    n = len - off < 128 ? len - off : 128;
+    xorBytes(dst + <usize>off, src + <usize>off, KS, n);
+    pending = dst + <usize>off;
+    pendingBlocks = n >> 4;
+    off += n;
+    c += 8;
+  }
+  if (pendingBlocks > 0) ghashBlocks(tbl, Y, pending, pendingBlocks);
+  // C || 0^u: only the last batch can end in a partial block.
+  const rem = len & 15;
+  if (rem != 0) {
+    v128.store(BLK, i64x2.splat(0));
+    memory.copy(BLK, dst + <usize>(len - rem), <usize>rem);
+    ghashBlocks(tbl, Y, BLK, 1);
+  }
+  // [len(A)]64 || [len(C)]64.
+  store<u64>(BLK, bswap<u64>(<u64>aadLen << 3));
+  store<u64>(BLK, bswap<u64>(<u64>len << 3), 8);
+  ghashBlocks(tbl, Y, BLK, 1);
   // §7.1 step 6: T = MSB_128(GCTR_K(J0, S)) = CIPH_K(J0) ^ S.
   v128.store(tag, v128.xor(mask, v128.load(Y)));
   wipeScratch();

@@ -105,42 +105,68 @@ export function ghashInit(tbl: usize, h: usize): void {
   v128.store(TMP + 16, i64x2.splat(0));
 }
 
+// A GHASH job: up to 8 whole blocks multiplied by H^m..H^1 and summed, then reduced once. It is
+// split into steps so that aes.ts can interleave the steps with its SIMD rounds (the multiplier
+// work here runs on the scalar units, the AES rounds on the vector units). Layout of JOB:
+//   0 table (usize)   4 data (usize)   8 blocks m (i32)   12 state y (usize)
+//   16..64  six u64 accumulators: lo natural, hi bit-reversed of the three Karatsuba products.
+export const JOB = memory.data(64, 16);
+
+// Starts a job over m (1..8) blocks at data, to be folded into the 16-byte state at y.
+// @ts-ignore: decorator
+@inline export function ghashJobStart(tbl: usize, y: usize, data: usize, m: i32): void {
+  store<usize>(JOB, tbl, 0);
+  store<usize>(JOB, data, 4);
+  store<i32>(JOB, m, 8);
+  store<usize>(JOB, y, 12);
+  memory.fill(JOB + 16, 0, 48);
+}
+
+// Absorbs block i of the current job (Y_{i} ^ X_i for i = 0, times H^(m-i)).
+// @ts-ignore: decorator
+@inline export function ghashJobStep(i: i32): void {
+  const m = load<i32>(JOB, 8);
+  let x = v128.load(load<usize>(JOB, 4) + (<usize>i << 4));
+  if (i == 0) x = v128.xor(x, v128.load(load<usize>(JOB, 12)));
+  const p = load<usize>(JOB, 0) + <usize>((m - 1 - i) * POWER_BYTES);
+  const nat = revBitsInBytes(x);
+  const rev = revBytes64(x);
+  const a0 = i64x2.extract_lane(nat, 0), a1 = i64x2.extract_lane(nat, 1);
+  const r0 = i64x2.extract_lane(rev, 0), r1 = i64x2.extract_lane(rev, 1);
+  store<u64>(JOB, load<u64>(JOB, 16) ^ bmul64(a0, p), 16);
+  store<u64>(JOB, load<u64>(JOB, 24) ^ bmul64(r0, p + 96), 24);
+  store<u64>(JOB, load<u64>(JOB, 32) ^ bmul64(a1, p + 32), 32);
+  store<u64>(JOB, load<u64>(JOB, 40) ^ bmul64(r1, p + 128), 40);
+  store<u64>(JOB, load<u64>(JOB, 48) ^ bmul64(a0 ^ a1, p + 64), 48);
+  store<u64>(JOB, load<u64>(JOB, 56) ^ bmul64(r0 ^ r1, p + 160), 56);
+}
+
+// Recombines, reduces and stores the new state (§6.3 multiplication, §6.4 Algorithm 2).
+export function ghashJobFinish(): void {
+  const llo = load<u64>(JOB, 16), hlo = load<u64>(JOB, 32), mlo = load<u64>(JOB, 48);
+  const lhi = rev64(load<u64>(JOB, 24)) >> 1, hhi = rev64(load<u64>(JOB, 40)) >> 1, mhi = rev64(load<u64>(JOB, 56)) >> 1;
+  // 256-bit product p3:p2:p1:p0 (Karatsuba recombination).
+  const p0 = llo;
+  const p1 = lhi ^ mlo ^ llo ^ hlo;
+  const p2 = hlo ^ mhi ^ lhi ^ hhi;
+  const p3 = hhi;
+  // Reduction modulo x^128 + x^7 + x^2 + x + 1 (§6.3): x^128 = x^7 + x^2 + x + 1, twice.
+  const v = (p3 >> 63) ^ (p3 >> 62) ^ (p3 >> 57);
+  const z0 = p0 ^ p2 ^ (p2 << 1) ^ (p2 << 2) ^ (p2 << 7) ^ v ^ (v << 1) ^ (v << 2) ^ (v << 7);
+  const z1 = p1 ^ p3 ^ ((p3 << 1) | (p2 >> 63)) ^ ((p3 << 2) | (p2 >> 62)) ^ ((p3 << 7) | (p2 >> 57));
+  v128.store(load<usize>(JOB, 12), revBitsInBytes(i64x2.replace_lane(i64x2.splat(z0), 1, z1)));
+  memory.fill(JOB + 16, 0, 48);
+}
+
 // GHASH update (SP 800-38D §6.4): folds n whole 16-byte blocks at data into the 16-byte state
 // y (SP 800-38D byte order) with the table from ghashInit.
 export function ghashBlocks(tbl: usize, y: usize, data: usize, n: i32): void {
-  let state = v128.load(y);
   while (n > 0) {
     const m = n < GHASH_POWERS ? n : GHASH_POWERS;
-    // Accumulated halves of the Karatsuba products: lo natural, hi bit-reversed.
-    let llo: u64 = 0, lhr: u64 = 0, hlo: u64 = 0, hhr: u64 = 0, mlo: u64 = 0, mhr: u64 = 0;
-    let x = v128.xor(v128.load(data), state);
-    for (let i = 0; i < m; i++) {
-      if (i > 0) x = v128.load(data, 0);
-      const p = tbl + <usize>((m - 1 - i) * POWER_BYTES); // H^(m-i)
-      const nat = revBitsInBytes(x);
-      const rev = revBytes64(x);
-      const a0 = i64x2.extract_lane(nat, 0), a1 = i64x2.extract_lane(nat, 1);
-      const r0 = i64x2.extract_lane(rev, 0), r1 = i64x2.extract_lane(rev, 1);
-      llo ^= bmul64(a0, p);
-      hlo ^= bmul64(a1, p + 32);
-      mlo ^= bmul64(a0 ^ a1, p + 64);
-      lhr ^= bmul64(r0, p + 96);
-      hhr ^= bmul64(r1, p + 128);
-      mhr ^= bmul64(r0 ^ r1, p + 160);
-      data += 16;
-    }
-    const lhi = rev64(lhr) >> 1, hhi = rev64(hhr) >> 1, mhi = rev64(mhr) >> 1;
-    // 256-bit product p3:p2:p1:p0 (Karatsuba recombination).
-    const p0 = llo;
-    const p1 = lhi ^ mlo ^ llo ^ hlo;
-    const p2 = hlo ^ mhi ^ lhi ^ hhi;
-    const p3 = hhi;
-    // Reduction modulo x^128 + x^7 + x^2 + x + 1 (§6.3): x^128 = x^7 + x^2 + x + 1, twice.
-    const v = (p3 >> 63) ^ (p3 >> 62) ^ (p3 >> 57);
-    const z0 = p0 ^ p2 ^ (p2 << 1) ^ (p2 << 2) ^ (p2 << 7) ^ v ^ (v << 1) ^ (v << 2) ^ (v << 7);
-    const z1 = p1 ^ p3 ^ ((p3 << 1) | (p2 >> 63)) ^ ((p3 << 2) | (p2 >> 62)) ^ ((p3 << 7) | (p2 >> 57));
-    state = revBitsInBytes(i64x2.replace_lane(i64x2.splat(z0), 1, z1));
+    ghashJobStart(tbl, y, data, m);
+    for (let i = 0; i < m; i++) ghashJobStep(i);
+    ghashJobFinish();
+    data += <usize>(m << 4);
     n -= m;
   }
-  v128.store(y, state);
 }
