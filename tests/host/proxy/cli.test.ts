@@ -3,10 +3,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import t from "tap";
-import { rawClient, requestV1, startFakeBroker } from "./fake-broker.js";
+import { rawClient, requestV1, startFakeBroker } from "../../clients/fake-broker.js";
 
-const main = join(import.meta.dirname, "../../../host/cli/main.ts");
+const main = fileURLToPath(new URL("../../../host/cli/main.ts", import.meta.url));
 const node = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", main, ...args], { encoding: "utf8", timeout: 30_000 });
 
 t.test("version and help", async (t) => {

@@ -2,13 +2,13 @@
 // tokens, local ApiVersions answer, broker loss, unreachable broker, malformed frames.
 import net from "node:net";
 import { pino } from "pino";
-import t from "tap";
+import t, { type Test } from "tap";
 import { applyConfig, DEFAULT_CONFIG } from "../../../host/config/proxy-config.js";
 import type { ApiCodec } from "../../../host/protocol/codec.js";
 import { proxyCodecFor } from "../../../host/proxy/codecs.js";
 import type { ProxyFilter } from "../../../host/proxy/filter.js";
 import { KsealProxy } from "../../../host/proxy/proxy.js";
-import { frame, rawClient, requestV1, requestV2, startFakeBroker, type FakeBroker } from "./fake-broker.js";
+import { frame, rawClient, requestV1, requestV2, startFakeBroker, type FakeBroker } from "../../clients/fake-broker.js";
 
 const quiet = pino({ level: process.env.KSEAL_LOG_LEVEL ?? "silent" });
 
@@ -34,7 +34,7 @@ function int16(v: number): Buffer {
   return b;
 }
 
-async function proxyFor(t: Tap.Test, broker: FakeBroker | number, extra: Record<string, unknown> = {}, filters: ProxyFilter[] = [], codecFor?: (k: number) => ApiCodec<unknown, unknown> | undefined) {
+async function proxyFor(t: Test, broker: FakeBroker | number, extra: Record<string, unknown> = {}, filters: ProxyFilter[] = [], codecFor?: (k: number) => ApiCodec<unknown, unknown> | undefined) {
   const port = typeof broker === "number" ? broker : broker.port;
   const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: `127.0.0.1:${port}`, ...extra });
   const proxy = new KsealProxy({ config, logger: quiet, filters, codecFor });

@@ -33,7 +33,7 @@ function normalised(b: Buffer): Buffer {
 }
 
 const unavailable = kafkaUnavailableReason();
-if (unavailable) t.skip(unavailable);
+if (unavailable) t.plan(0, unavailable);
 else {
   t.test("produce and fetch through the proxy are byte-identical to direct", async (t) => {
     const info = await useCluster(t, { brokers: 3 });

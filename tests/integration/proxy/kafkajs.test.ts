@@ -6,7 +6,7 @@ import { kafkaUnavailableReason, uniqueTopic, useCluster } from "../../rig/index
 import { checkOnlyProxyAddresses, startTestProxy } from "./proxy-harness.js";
 
 const unavailable = kafkaUnavailableReason();
-if (unavailable) t.skip(unavailable);
+if (unavailable) t.plan(0, unavailable);
 else {
   t.test("kafkajs through the proxy: produce, consume, group commit and resume", async (t) => {
     const info = await useCluster(t, { brokers: 3 });

@@ -5,7 +5,7 @@ import { kafkaUnavailableReason, kcatLibrdkafkaVersion, kcatPath, runKcat, uniqu
 import { checkOnlyProxyAddresses, startTestProxy } from "./proxy-harness.js";
 
 const unavailable = kafkaUnavailableReason() ?? (kcatPath() ? undefined : "kcat is not installed (apt-get install -y kcat); skipping the librdkafka client test");
-if (unavailable) t.skip(unavailable);
+if (unavailable) t.plan(0, unavailable);
 else {
   t.test(`kcat (librdkafka ${kcatLibrdkafkaVersion()}) through the proxy`, async (t) => {
     const info = await useCluster(t, { brokers: 3 });

@@ -29,7 +29,7 @@ const cases: Array<{ name: string; bytes: () => Buffer; half?: boolean }> = [
 ];
 
 const unavailable = kafkaUnavailableReason();
-if (unavailable) t.skip(unavailable);
+if (unavailable) t.plan(0, unavailable);
 else {
   t.test("malformed input: the proxy stays up and serves other clients", async (t) => {
     const info = await useCluster(t, { brokers: 3 });

@@ -10,7 +10,7 @@ import { startTestProxy } from "./proxy-harness.js";
 const NOT_LEADER_OR_FOLLOWER = 6;
 
 const unavailable = kafkaUnavailableReason();
-if (unavailable) t.skip(unavailable);
+if (unavailable) t.plan(0, unavailable);
 else {
   t.test("NodeEndpoints in Produce and Fetch error responses name proxy ports", async (t) => {
     const info = await useCluster(t, { brokers: 3 });

@@ -3,6 +3,7 @@
  * filter that records every broker address in every response sent to clients.
  */
 import { pino } from "pino";
+import type { Test } from "tap";
 import type { ClusterInfo } from "../../rig/index.js";
 import { applyConfig, DEFAULT_CONFIG } from "../../../host/config/proxy-config.js";
 import { endpointsOf, responseHasAddresses } from "../../../host/proxy/address-rewriter.js";
@@ -58,7 +59,7 @@ export async function startTestProxy(t: { teardown(fn: () => unknown): void }, i
  * listeners, and that the proxy only dialed real brokers.
  */
 export function checkOnlyProxyAddresses(
-  t: Tap.Test,
+  t: Test,
   tp: TestProxy,
   info: ClusterInfo,
   opts: { minNodePortsUsed?: number } = {},
