@@ -5,6 +5,8 @@ import { KsealError } from "../../../host/errors.js";
 import { CODECS } from "../../../host/protocol/registry.js";
 import { concatBytes, copyBytes, rng } from "./helpers.js";
 import { SAMPLES } from "./samples.js";
+import { responseFixtures } from "./fixture-data.js";
+import { responseHeaderVersion } from "../../../host/protocol/headers.js";
 
 const ROUNDS_PER_CODEC = 4000;
 
@@ -39,6 +41,11 @@ for (const codec of CODECS) {
     for (let v = codec.minVersion; v <= codec.maxVersion; v++) {
       seeds.push({ kind: "request", v, bytes: codec.encodeRequest(sample.request, v) });
       seeds.push({ kind: "response", v, bytes: codec.encodeResponse(sample.response, v) });
+    }
+    // Real broker responses are seeds too.
+    for (const f of responseFixtures().filter((f) => f.apiKey === codec.apiKey && f.decodeVersion <= codec.maxVersion)) {
+      const hb = responseHeaderVersion(f.apiKey, f.version) === 1 ? 5 : 4;
+      seeds.push({ kind: "response", v: f.decodeVersion, bytes: f.response.subarray(hb) });
     }
     let decoded = 0;
     let rejected = 0;
