@@ -28,7 +28,11 @@ export interface TestProxy {
   requests: Map<string, number>;
 }
 
-export async function startTestProxy(t: { teardown(fn: () => unknown): void }, info: ClusterInfo): Promise<TestProxy> {
+export async function startTestProxy(
+  t: { teardown(fn: () => unknown): void },
+  info: ClusterInfo,
+  opts: { target?: string } = {},
+): Promise<TestProxy> {
   const seen: SeenAddress[] = [];
   const requests = new Map<string, number>();
   // Responses pass filters in reverse order, so this one sees them after the address rewriter.
@@ -47,7 +51,7 @@ export async function startTestProxy(t: { teardown(fn: () => unknown): void }, i
       return false;
     },
   };
-  const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: info.bootstrap, logLevel: "warn" });
+  const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: opts.target ?? info.bootstrap, logLevel: "warn" });
   const proxy = new KsealProxy({ config, filters: [audit], logger: pino({ level: process.env.KSEAL_LOG_LEVEL ?? "warn" }) });
   await proxy.start();
   t.teardown(() => proxy.stop());
