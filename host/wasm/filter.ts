@@ -268,6 +268,40 @@ export class KsealFilter {
     return Buffer.concat([...out, trailing].map(bytesOf));
   }
 
+  /** The distinct EDEKs of every whole batch of a records field (Fetch), in order of appearance. */
+  listRecordsEdeks(records: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    for (const batch of splitRecordBatches(records).batches) {
+      for (const edek of this.listEdeks(batch)) {
+        if (!out.some((e) => Buffer.compare(bytesOf(e), bytesOf(edek)) === 0)) out.push(edek);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Decrypts every whole batch of a records field (Fetch). A truncated trailing batch is
+   * appended untouched. When any record fails, `records` is null and `failures` names each
+   * failed record by batch and index.
+   */
+  decryptRecords(records: Buffer, edekToSlot: Iterable<[Buffer, number]>): {
+    records: Buffer | null;
+    failures: (RecordFailure & { batch: number })[];
+  } {
+    const mapping = [...edekToSlot];
+    const { batches, trailing } = splitRecordBatches(records);
+    const out: Buffer[] = [];
+    const failures: (RecordFailure & { batch: number })[] = [];
+    batches.forEach((b, i) => {
+      const r = this.decryptBatch(b, mapping);
+      failures.push(...r.failures.map((f) => ({ batch: i, ...f })));
+      if (r.batch) out.push(r.batch);
+    });
+    if (failures.length > 0) return { records: null, failures };
+    if (out.every((b, i) => b === batches[i])) return { records, failures };
+    return { records: Buffer.concat([...out, trailing].map(bytesOf)), failures };
+  }
+
   /** CRC-32C (Castagnoli) of data, as record batches v2 use it. */
   crc32c(data: Buffer): number {
     this.checkInputSize(data);

@@ -103,3 +103,27 @@ t.test("records blob: whole batches processed, truncated trailing batch left unt
   t.ok(f.decryptBatch(first, [[EDEK, 0]]).batch!.equals(u8(b1)));
   t.ok(f.decryptBatch(second, [[EDEK, 0]]).batch!.equals(u8(b2)));
 });
+
+t.test("fetched records: EDEKs listed across batches, decrypted per batch, truncated tail untouched", async (t) => {
+  const f = await filterWithKey();
+  const b1 = buildBatch({ baseOffset: 0n, records: [{ key: null, value: Buffer.from("one") }] });
+  const b2 = buildBatch({ baseOffset: 1n, records: [{ key: null, value: Buffer.from("two") }, { key: null, value: null }] });
+  const e1 = f.encryptBatch(b1, 0);
+  const e2 = f.encryptBatch(b2, 0);
+  const tail = e1.subarray(0, e1.length - 5);
+  const fetched = Buffer.concat([u8(e1), u8(e2), u8(tail)]);
+  t.same(f.listRecordsEdeks(fetched), [EDEK]);
+  const { records, failures } = f.decryptRecords(fetched, [[EDEK, 0]]);
+  t.same(failures, []);
+  t.ok(records!.equals(u8(Buffer.concat([u8(b1), u8(b2), u8(tail)]))), "plaintext batches, then the encrypted tail as it was");
+  const tampered = copy(fetched);
+  tampered[e1.length + e2.length - 38]! ^= 1; // last tag byte of record 0 (before its header count, 29-byte header and the 7-byte tombstone)
+  const bad = f.decryptRecords(fixCrcAt(tampered, e1.length, e2.length), [[EDEK, 0]]);
+  t.equal(bad.records, null);
+  t.same(bad.failures, [{ batch: 1, index: 0, reason: "TAG_MISMATCH" }]);
+});
+
+function fixCrcAt(b: Buffer, off: number, len: number): Buffer {
+  fixCrc(b.subarray(off, off + len));
+  return b;
+}
