@@ -117,7 +117,7 @@ export function encodeResponseHeader(w: Writer, h: ResponseHeader, headerVersion
 
 /** A whole request frame payload (header + body, without the int32 size prefix). */
 export function encodeRequestFrame(h: RequestHeader, body: Buffer): Buffer {
-  const w = new Writer(body.length + 64);
+  const w = new Writer(64);
   encodeRequestHeader(w, h);
   w.raw(body);
   return w.finish();
@@ -127,7 +127,7 @@ export function encodeRequestFrame(h: RequestHeader, body: Buffer): Buffer {
 export function encodeResponseFrame(apiKey: number, apiVersion: number, h: ResponseHeader, body: Buffer): Buffer {
   const version = responseHeaderVersion(apiKey, apiVersion);
   if (version === undefined) throw new KsealError("UNSUPPORTED_VERSION", `unknown API key ${apiKey}`);
-  const w = new Writer(body.length + 16);
+  const w = new Writer(16);
   encodeResponseHeader(w, h, version);
   w.raw(body);
   return w.finish();

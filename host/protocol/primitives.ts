@@ -256,28 +256,58 @@ export class Reader {
   }
 }
 
+/**
+ * Writes into a list of parts: when the current buffer is full a new one is started (nothing
+ * written so far is copied), and large byte fields (records) are kept by reference. finish()
+ * joins the parts once, so record bytes are copied exactly once per encode.
+ */
 export class Writer {
+  private static readonly BY_REFERENCE = 4096;
+  private readonly parts: Buffer[] = [];
+  private partsBytes = 0;
   private buf: Buffer;
-  pos = 0;
+  private pos = 0;
+  private nextSize: number;
 
   constructor(initialSize = 256) {
-    this.buf = Buffer.allocUnsafe(Math.max(16, initialSize));
+    this.nextSize = Math.max(64, initialSize);
+    this.buf = Buffer.allocUnsafe(this.nextSize);
   }
 
-  /** The bytes written so far (a view; copy it if the Writer is reused). */
+  /** Bytes written so far. */
+  get length(): number {
+    return this.partsBytes + this.pos;
+  }
+
+  /** The bytes written (a view when they are in one part). The Writer must not be used after. */
   finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    if (this.parts.length === 0) return this.buf.subarray(0, this.pos);
+    this.closePart();
+    return Buffer.concat(this.parts as unknown as Uint8Array[], this.partsBytes);
+  }
+
+  /** The written bytes as parts, for a vectored socket write without joining them. */
+  finishParts(): Buffer[] {
+    this.closePart();
+    return this.parts;
+  }
+
+  private closePart(): void {
+    if (this.pos === 0) return;
+    this.parts.push(this.buf.subarray(0, this.pos));
+    this.partsBytes += this.pos;
+    // Keep writing into what is left of the same buffer.
+    this.buf = this.buf.subarray(this.pos);
+    this.pos = 0;
   }
 
   private ensure(n: number): number {
-    const p = this.pos;
-    if (p + n > this.buf.length) {
-      let size = this.buf.length * 2;
-      while (size < p + n) size *= 2;
-      const next = Buffer.allocUnsafe(size);
-      next.set(this.buf.subarray(0, p), 0);
-      this.buf = next;
+    if (this.pos + n > this.buf.length) {
+      this.closePart();
+      this.nextSize = Math.min(this.nextSize * 2, 1 << 20);
+      this.buf = Buffer.allocUnsafe(Math.max(n, this.nextSize));
     }
+    const p = this.pos;
     this.pos = p + n;
     return p;
   }
@@ -339,8 +369,14 @@ export class Writer {
     this.buf.write(v, p, 16, "hex");
   }
   raw(data: Buffer): void {
+    if (data.length >= Writer.BY_REFERENCE) {
+      this.closePart();
+      this.parts.push(data);
+      this.partsBytes += data.length;
+      return;
+    }
     const p = this.ensure(data.length);
-    this.buf.set(data, p);
+    data.copy(this.buf as unknown as Uint8Array, p);
   }
 
   uvarint(v: number): void {

@@ -222,3 +222,28 @@ t.test("tagged-field sections", async (t) => {
   w.taggedFields(Array.from({ length: 10_000 }, (_, i) => ({ tag: i, data: Buffer.alloc(0) })));
   t.equal(new Reader(w.finish()).taggedFields()?.length, 10_000);
 });
+
+t.test("Writer parts: growth never loses bytes, large fields kept by reference until finish", async (t) => {
+  const rand = (await import("./helpers.js")).rng(5);
+  for (let round = 0; round < 50; round++) {
+    const w = new Writer(1);
+    const expected: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const kind = Math.floor(rand() * 3);
+      if (kind === 0) {
+        const v = Math.floor(rand() * 256);
+        w.uint8(v);
+        expected.push(v);
+      } else {
+        const n = kind === 1 ? Math.floor(rand() * 100) : 4096 + Math.floor(rand() * 5000);
+        const b = Buffer.alloc(n, i & 0xff);
+        w.raw(b);
+        for (let k = 0; k < n; k++) expected.push(i & 0xff);
+      }
+    }
+    t.equal(w.length, expected.length);
+    const out = w.finish();
+    if (!out.equals(Buffer.from(expected) as unknown as Uint8Array)) t.fail(`round ${round} differs`);
+  }
+  t.pass("50 random rounds");
+});
