@@ -11,11 +11,12 @@ import { allocBytes, freeBytes, ALLOC_MAX } from "./memory";
 import { SLOT_COUNT, findSlot, slotCtx, validSlot } from "./slots";
 import { gcmOpen } from "./aead";
 import {
-  BATCH_OVERHEAD, OFF_RECORDS, checkBatch, checkRecords, isCompressed, isPassThrough, parseRecord,
-  sealBatch, rBody, rEnd, rEncIdx, rEncValue, rEncValueLen, rHdr0End, rHdrCount, rHdrCountPos,
+  BATCH_OVERHEAD, OFF_ATTRIBUTES, OFF_RECORDS, checkBatch, checkRecords, isCompressed, isPassThrough,
+  parseRecord, sealBatchWithCrc, rBody, rEnd, rEncIdx, rEncValue, rEncValueLen, rHdr0End, rHdrCount, rHdrCountPos,
   rHdrs, rStart, rValue, rValueLen, rValuePos,
 } from "../kafka/batch";
 import { sizeVarint, writeVarint } from "../kafka/varint";
+import { crc32c, crc32cUpdate } from "../kafka/crc32c";
 import { isSupportedVersion } from "../format/encryption-header";
 import { parseWrapper, wCiphertext, wCiphertextLen, wEdek, wEdekLen, wIv, wTag } from "../format/wrapper";
 import {
@@ -143,12 +144,15 @@ export function decryptBatch(inp: usize, inLen: i32, slots: usize, slotCount: i3
     return S.OUT_OF_MEMORY;
   }
   emitRaw(inp, inp + <usize>BATCH_OVERHEAD);
+  // the output CRC runs record by record, while each record is still in cache
+  let crc = crc32c(obuf + OFF_ATTRIBUTES, OFF_RECORDS - OFF_ATTRIBUTES);
   let failed: i32 = 0;
   let decrypted: u32 = 0;
   let index: u32 = 0;
   let fits = true;
   q = inp + OFF_RECORDS;
   while (q < end && fits) {
+    const before = olen;
     parseRecord(q, end);
     q = rEnd;
     if (rEncIdx < 0) {
@@ -167,6 +171,7 @@ export function decryptBatch(inp: usize, inLen: i32, slots: usize, slotCount: i3
         decrypted++;
       }
     }
+    if (fits) crc = crc32cUpdate(crc, obuf + before, olen - before);
     index++;
   }
   freeBytes(scratch, true);
@@ -187,7 +192,7 @@ export function decryptBatch(inp: usize, inLen: i32, slots: usize, slotCount: i3
     obuf = 0;
     return S.RECORD_FAILURES;
   }
-  sealBatch(obuf, <i32>olen);
+  sealBatchWithCrc(obuf, <i32>olen, crc);
   store<u32>(out, <u32>obuf);
   store<i32>(out, <i32>olen, 4);
   store<u32>(out, 1, 8);

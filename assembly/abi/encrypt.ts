@@ -10,10 +10,11 @@ import { allocBytes, freeBytes, ALLOC_MAX } from "./memory";
 import { canTake, slotCtx, slotEdek, slotEdekLen, slotLoaded, takeIv, validSlot } from "./slots";
 import { gcmSeal } from "./aead";
 import {
-  BATCH_OVERHEAD, OFF_RECORDS, checkBatch, isCompressed, isPassThrough, parseRecord, sealBatch,
+  BATCH_OVERHEAD, OFF_ATTRIBUTES, OFF_RECORDS, checkBatch, isCompressed, isPassThrough, parseRecord, sealBatchWithCrc,
   rBody, rEnd, rEncIdx, rHdrCount, rHdrs, rStart, rValue, rValueLen, rValuePos, batchRecordsCount,
 } from "../kafka/batch";
 import { sizeVarint, writeVarint } from "../kafka/varint";
+import { crc32c, crc32cUpdate } from "../kafka/crc32c";
 import { HEADER_BYTES, writeEncryptionHeader } from "../format/encryption-header";
 import { IV_BYTES, wrapperSize, writeWrapperHead } from "../format/wrapper";
 import { parcelSize, writeParcel } from "../format/parcel";
@@ -64,8 +65,11 @@ export function encryptBatch(slot: i32, inp: usize, inLen: i32, out: usize): i32
   const edek = slotEdek(slot);
   memory.copy(buf, inp, <usize>BATCH_OVERHEAD);
   let w = buf + <usize>BATCH_OVERHEAD;
+  // the output CRC runs record by record, while each record is still in cache
+  let crc = crc32c(buf + OFF_ATTRIBUTES, OFF_RECORDS - OFF_ATTRIBUTES);
   q = inp + OFF_RECORDS;
   while (q < end) {
+    const recordOut = w;
     parseRecord(q, end);
     if (shouldEncrypt(rValueLen, rEncIdx >= 0)) {
       w = writeVarint(w, <i32>encryptedBodySize(edekLen));
@@ -92,9 +96,10 @@ export function encryptBatch(slot: i32, inp: usize, inLen: i32, out: usize): i32
       memory.copy(w, rStart, len);
       w += len;
     }
+    crc = crc32cUpdate(crc, recordOut, w - recordOut);
     q = rEnd;
   }
-  sealBatch(buf, <i32>outSize);
+  sealBatchWithCrc(buf, <i32>outSize, crc);
   store<u32>(out, <u32>buf);
   store<i32>(out, <i32>outSize, 4);
   store<u32>(out, 1, 8);

@@ -158,6 +158,12 @@ export function checkRecords(p: usize, len: i32): i32 {
 
 /** Sets batchLength and the CRC of a rebuilt batch of len bytes at p. */
 export function sealBatch(p: usize, len: i32): void {
+  sealBatchWithCrc(p, len, crc32c(p + OFF_ATTRIBUTES, <usize>(len - <i32>OFF_ATTRIBUTES)));
+}
+
+/** Like sealBatch with the CRC of bytes 21..end already computed (record by record while the
+ * bytes were still in cache). */
+export function sealBatchWithCrc(p: usize, len: i32, crc: u32): void {
   putBe32(p + OFF_BATCH_LENGTH, <u32>(len - LOG_OVERHEAD));
-  putBe32(p + OFF_CRC, crc32c(p + OFF_ATTRIBUTES, <usize>(len - <i32>OFF_ATTRIBUTES)));
+  putBe32(p + OFF_CRC, crc);
 }
