@@ -1,6 +1,7 @@
 // Regenerates tests/fixtures/protocol/kafka-<version>-responses.json: real broker responses
 // (header + body, hex) that tests/host/protocol/fixtures.test.ts decodes and re-encodes without
-// a broker. Uses the cluster in KSEAL_TEST_CLUSTER, or starts a private 3-broker one.
+// a broker. Uses the cluster in KSEAL_TEST_CLUSTER (with 2+ brokers the KIP-951 non-leader
+// responses are captured too), or starts a private 3-broker one.
 //   node --import tsx tests/integration/protocol/capture.ts
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -15,6 +16,7 @@ const KEEP: Array<[string, number, string]> = [
   ["ApiVersions", 0, ""],
   ["ApiVersions", 3, ""],
   ["ApiVersions", 127, "unsupported"],
+  ["ApiVersions", 5, "v0 fallback"],
   ["ApiVersions", 5, "ClusterId mismatch"],
   ...[0, 1, 7, 9, 12, 13].map((v): [string, number, string] => ["Metadata", v, ""]),
   ["DescribeCluster", 0, ""],
@@ -46,7 +48,7 @@ function keep(e: Exchange, seen: Set<string>): boolean {
 async function main(): Promise<void> {
   let owned: KafkaCluster | undefined;
   let info: ClusterInfo | undefined = clusterFromEnv();
-  if (!info || info.brokers.length < 2) {
+  if (!info) {
     owned = await KafkaCluster.start({ brokers: 3 });
     info = owned.info;
   }

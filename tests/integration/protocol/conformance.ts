@@ -122,6 +122,7 @@ export async function runConformance(
         throw e;
       }
       if (res.bodyVersion === 0) {
+        exchanges[exchanges.length - 1]!.note = "v0 fallback: the broker does not serve this version";
         c.comment(`ApiVersions v${v}: broker does not serve it (v0 fallback body, error ${res.errorCode})`);
         skipped.push(`ApiVersions v${v}`);
         continue;
