@@ -24,7 +24,7 @@ export const SAMPLES: Record<string, { request: object; response: object }> = {
       supportedFeatures: [{ name: "metadata.version", minVersion: 1, maxVersion: 27, unknownTaggedFields: u(1) }],
       finalizedFeaturesEpoch: 42n,
       finalizedFeatures: [{ name: "metadata.version", maxVersionLevel: 27, minVersionLevel: 27 }],
-      zkMigrationReady: false,
+      zkMigrationReady: true,
       unknownTaggedFields: u(4, 11),
     },
   },
