@@ -13,6 +13,7 @@ import type { ApiCodec } from "../protocol/codec.js";
 import type { HostPort, ProxyLimits } from "../config/proxy-config.js";
 import { KsealError, isKsealError } from "../errors.js";
 import { API } from "./api-keys.js";
+import { concat, writeSocket } from "./bytes.js";
 import type { FilterContext, ProxyFilter, ProxyState, RequestHeaderInfo } from "./filter.js";
 import {
   createFrameSplitter,
@@ -217,10 +218,9 @@ export class ClientConnection {
       const p: Pending = { kind: "kafka", header: { apiKey, apiVersion, correlationId, clientId: null }, decodeResponse: false };
       const slot = this.reserve(p);
       const body = unsupportedApiVersionsResponse(codec);
-      const out = Buffer.alloc(4 + body.length);
-      out.writeInt32BE(correlationId, 0);
-      body.copy(out, 4);
-      this.queue.complete(slot, [out]);
+      const header = Buffer.alloc(4);
+      header.writeInt32BE(correlationId, 0);
+      this.queue.complete(slot, [concat([header, body])]);
       return;
     }
     if ((wantsReq || wantsRes) && !inCodec) {
@@ -275,7 +275,7 @@ export class ClientConnection {
       }
     }
     if (!changed) return frame;
-    return Buffer.concat([frame.subarray(0, bodyStart), codec.encodeRequest(msg, header.apiVersion)]);
+    return concat([frame.subarray(0, bodyStart), codec.encodeRequest(msg, header.apiVersion)]);
   }
 
   private forward(frame: Buffer, p: Pending | undefined): void {
@@ -283,8 +283,8 @@ export class ClientConnection {
     if (p) this.awaiting.push(p);
     const u = this.upstream;
     u.cork();
-    u.write(sizePrefix(frame.length));
-    const ok = u.write(frame);
+    writeSocket(u, sizePrefix(frame.length));
+    const ok = writeSocket(u, frame);
     u.uncork();
     if (!ok) this.pause("upstream-full");
   }
@@ -353,7 +353,7 @@ export class ClientConnection {
       }
     }
     if (!changed) return frame;
-    return Buffer.concat([frame.subarray(0, bodyStart), codec.encodeResponse(msg, version)]);
+    return concat([frame.subarray(0, bodyStart), codec.encodeResponse(msg, version)]);
   }
 
   private writeClient(out: Buffer[]): void {
@@ -362,8 +362,8 @@ export class ClientConnection {
     let ok = true;
     c.cork();
     for (const f of out) {
-      c.write(sizePrefix(f.length));
-      ok = c.write(f);
+      writeSocket(c, sizePrefix(f.length));
+      ok = writeSocket(c, f);
     }
     c.uncork();
     if (!ok) this.upstream?.pause();

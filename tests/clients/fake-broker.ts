@@ -3,6 +3,7 @@
  * request frame with whatever `respond` returns (undefined = no response, as for acks=0).
  */
 import net from "node:net";
+import { concat, copyOf, writeSocket } from "../../host/proxy/bytes.js";
 
 export interface FakeBroker {
   port: number;
@@ -15,17 +16,16 @@ export interface FakeBroker {
 }
 
 export function frame(payload: Buffer): Buffer {
-  const b = Buffer.alloc(4 + payload.length);
+  const b = Buffer.alloc(4);
   b.writeInt32BE(payload.length, 0);
-  payload.copy(b, 4);
-  return b;
+  return concat([b, payload]);
 }
 
 /** Splits size-prefixed frames out of a growing buffer. */
 export class Frames {
   private buf = Buffer.alloc(0);
   push(chunk: Buffer): Buffer[] {
-    this.buf = Buffer.concat([this.buf, chunk]);
+    this.buf = concat([this.buf, chunk]);
     const out: Buffer[] = [];
     while (this.buf.length >= 4) {
       const n = this.buf.readInt32BE(0);
@@ -52,10 +52,10 @@ export async function startFakeBroker(
     let chain = Promise.resolve();
     s.on("data", (d) => {
       for (const f of frames.push(d)) {
-        received.push(Buffer.from(f));
+        received.push(copyOf(f));
         chain = chain.then(async () => {
           const r = await respond(f);
-          if (r) s.write(frame(r));
+          if (r) writeSocket(s, frame(r));
         });
       }
     });
@@ -76,18 +76,17 @@ export async function startFakeBroker(
 /** A request header v1 (non-flexible) followed by `body`. */
 export function requestV1(apiKey: number, version: number, correlationId: number, body: Buffer, clientId = "test"): Buffer {
   const id = Buffer.from(clientId);
-  const h = Buffer.alloc(10 + id.length);
+  const h = Buffer.alloc(10);
   h.writeInt16BE(apiKey, 0);
   h.writeInt16BE(version, 2);
   h.writeInt32BE(correlationId, 4);
   h.writeInt16BE(id.length, 8);
-  id.copy(h, 10);
-  return Buffer.concat([h, body]);
+  return concat([h, id, body]);
 }
 
 /** A request header v2 (flexible: empty tagged section) followed by `body`. */
 export function requestV2(apiKey: number, version: number, correlationId: number, body: Buffer, clientId = "test"): Buffer {
-  return requestV1(apiKey, version, correlationId, Buffer.concat([Buffer.from([0]), body]), clientId);
+  return requestV1(apiKey, version, correlationId, concat([Buffer.from([0]), body]), clientId);
 }
 
 /** A client socket with a frame queue. */
@@ -108,8 +107,8 @@ export async function rawClient(port: number): Promise<{
   sock.on("data", (d) => {
     for (const f of frames.push(d)) {
       const w = waiters.shift();
-      if (w) w(Buffer.from(f));
-      else queue.push(Buffer.from(f));
+      if (w) w(copyOf(f));
+      else queue.push(copyOf(f));
     }
   });
   sock.on("error", () => {});
@@ -117,7 +116,7 @@ export async function rawClient(port: number): Promise<{
   return {
     sock,
     closed,
-    send: (p) => sock.write(frame(p)),
+    send: (p) => writeSocket(sock, frame(p)),
     next: (timeoutMs = 5000) =>
       new Promise<Buffer>((resolve, reject) => {
         const q = queue.shift();

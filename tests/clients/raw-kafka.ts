@@ -5,6 +5,7 @@
 import net from "node:net";
 import { encodeRequestFrame, responseHeaderVersion, decodeResponseHeader } from "../../host/protocol/headers.js";
 import { codecFor } from "../../host/protocol/registry.js";
+import { concat, copyOf, writeSocket } from "../../host/proxy/bytes.js";
 
 export class RawKafka {
   private buf = Buffer.alloc(0);
@@ -16,11 +17,11 @@ export class RawKafka {
 
   private constructor(readonly sock: net.Socket) {
     sock.on("data", (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
+      this.buf = concat([this.buf, d]);
       while (this.buf.length >= 4) {
         const n = this.buf.readInt32BE(0);
         if (this.buf.length < 4 + n) break;
-        const f = Buffer.from(this.buf.subarray(4, 4 + n));
+        const f = copyOf(this.buf.subarray(4, 4 + n));
         this.buf = this.buf.subarray(4 + n);
         const w = this.waiters.shift();
         if (w) w(f);
@@ -50,14 +51,14 @@ export class RawKafka {
 
   /** Writes raw bytes (size prefix and all) as they are. */
   writeRaw(bytes: Buffer): void {
-    this.sock.write(bytes);
+    writeSocket(this.sock, bytes);
   }
 
   /** Writes one frame: size prefix + payload. */
   sendFrame(payload: Buffer): void {
     const p = Buffer.alloc(4);
     p.writeInt32BE(payload.length, 0);
-    this.sock.write(Buffer.concat([p, payload]));
+    writeSocket(this.sock, concat([p, payload]));
   }
 
   /** The next response frame (payload without size prefix); rejects on close or timeout. */

@@ -6,6 +6,7 @@ import t from "tap";
 import { kafkaUnavailableReason, uniqueTopic, useCluster } from "../../rig/index.js";
 import { RawKafka } from "../../clients/raw-kafka.js";
 import { startTestProxy } from "./proxy-harness.js";
+import { concat } from "../../../host/proxy/bytes.js";
 
 const unavailable = kafkaUnavailableReason();
 if (unavailable) t.plan(0, unavailable);
@@ -49,15 +50,14 @@ else {
     t.teardown(() => raw.close());
     // SaslHandshake v0 by hand (header v1; body: Mechanism string), reply: ErrorCode, Mechanisms.
     const mech = Buffer.from("PLAIN");
-    const hsReq = Buffer.alloc(8 + 2 + 4 + 2 + mech.length);
+    const hsReq = Buffer.alloc(8 + 2 + 4 + 2);
     hsReq.writeInt16BE(17, 0);
     hsReq.writeInt16BE(0, 2);
     hsReq.writeInt32BE(77, 4);
     hsReq.writeInt16BE(4, 8);
     hsReq.write("test", 10);
     hsReq.writeInt16BE(mech.length, 14);
-    mech.copy(hsReq, 16);
-    raw.sendFrame(hsReq);
+    raw.sendFrame(concat([hsReq, mech]));
     const hs = await raw.nextFrame();
     t.equal(hs.readInt32BE(0), 77, "SaslHandshake v0 answered");
     t.equal(hs.readInt16BE(4), 0, "SaslHandshake v0 accepted");
