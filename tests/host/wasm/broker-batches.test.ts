@@ -167,3 +167,42 @@ else {
     }
   });
 }
+
+if (!unavailable) {
+  t.test("a broker's transactional batch and commit marker: metadata kept, marker passes through", async (t) => {
+    const info = await useCluster(t);
+    const topic = await createTopic(info);
+    const leader = await leaderOf(info, topic);
+    const producer = kafkajsClient(info).producer({ transactionalId: `tx-${topic}`, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const tx = await producer.transaction();
+    await tx.send({ topic, messages: [{ key: "a", value: "in a transaction" }, { key: "b", value: "second" }] });
+    await tx.commit();
+    await producer.disconnect();
+
+    // the coordinator writes the commit marker after EndTxn returns: fetch until it is there
+    let error = -1;
+    let records = Buffer.alloc(0);
+    for (let i = 0; i < 50; i++) {
+      ({ error, records } = await fetchRecords(leader.host, leader.port, topic, 0n));
+      if (error === 0 && records.length > 12 + records.readInt32BE(8)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    t.equal(error, 0);
+    const first = records.subarray(0, 12 + records.readInt32BE(8));
+    const marker = records.subarray(first.length, first.length + 12 + records.readInt32BE(first.length + 8));
+    const data = parseBatch(first);
+    t.equal(data.attributes & 0x10, 0x10, "transactional");
+    t.ok(data.producerId >= 0n, "idempotent producer id");
+    t.equal(parseBatch(marker).attributes & 0x20, 0x20, "second batch is the control batch");
+
+    const f = await filterWithKey();
+    const enc = f.encryptRecords(records, 0);
+    const encData = enc.subarray(0, 12 + enc.readInt32BE(8));
+    t.same(encData.subarray(21, 61), first.subarray(21, 61), "producer id/epoch, base sequence, flags kept");
+    t.ok(enc.subarray(encData.length).equals(u8(records.subarray(first.length))), "the marker (and anything after) unchanged");
+    t.same(f.listRecordsEdeks(enc), [EDEK]);
+    const dec = f.decryptRecords(enc, [[EDEK, 0]]);
+    t.ok(dec.records!.equals(u8(records)), "decrypts to the broker's bytes");
+  });
+}
