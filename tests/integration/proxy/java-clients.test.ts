@@ -49,6 +49,16 @@ else {
     t.equal(got2.length, half, "second half consumed");
     t.same([...got1, ...got2].sort(), lines.slice().sort(), "every record exactly once across the two runs");
 
+    // KIP-848 consumer group protocol (ConsumerGroupHeartbeat, opaque to the proxy).
+    const r3 = await runKafkaTool(info, "console-consumer", [
+      "--bootstrap-server", boot, "--topic", topic, "--group", uniqueTopic("java-848"), "--from-beginning",
+      "--max-messages", String(n), "--timeout-ms", "30000", "--consumer-property", "group.protocol=consumer",
+      "--property", "print.key=true", "--property", "key.separator=:",
+    ]);
+    t.equal(r3.code, 0, `KIP-848 consumer exit 0 ${r3.code ? r3.stderr.slice(-500) : ""}`);
+    t.same(records(r3.stdout).sort(), lines.slice().sort(), "KIP-848 consumer group reads every record");
+    t.ok([...tp.requests.keys()].some((k) => k.startsWith("68:")), "ConsumerGroupHeartbeat went through the proxy");
+
     t.ok(tp.requests.has("0:13"), `Java producer used Produce v13 (topic ids): ${[...tp.requests.keys()].filter((k) => k.startsWith("0:")).join(",")}`);
     t.ok([...tp.requests.keys()].some((k) => k.startsWith("1:")), "Fetch went through the proxy");
     checkOnlyProxyAddresses(t, tp, info, { minNodePortsUsed: 2 });
