@@ -14,3 +14,25 @@ export {
   type Teardown,
   type UseClusterOptions,
 } from "./test-cluster.js";
+export {
+  CLIENT_CODECS,
+  CLIENT_DECODES,
+  availableClients,
+  consume,
+  produce,
+  sampleRecords,
+  type ClientName,
+  type ClientTarget,
+  type Codec,
+  type TextRecord,
+} from "./client-matrix.js";
+export {
+  containsBytes,
+  dumpLog,
+  parseDumpLog,
+  partitionDirs,
+  rawLog,
+  segmentFiles,
+  type LogBatch,
+  type LogRecord,
+} from "./broker-log.js";

@@ -1,0 +1,191 @@
+// One produce/consume interface over the independent clients the rig offers (Kafka's Java console
+// tools, kcat/librdkafka, kafkajs), so a test can run every producer against every consumer, for
+// example through the proxy: produce(c1, ...) then consume(c2, ...) and compare the records.
+//
+// Records are text key/value pairs because the console tools speak lines: keys and values must be
+// non-empty UTF-8 without tabs or newlines (the separators).
+
+import { CompressionTypes, Kafka, logLevel } from "kafkajs";
+import type { ClusterInfo } from "./cluster-info.js";
+import { kafkaTool } from "./kafka-tools.js";
+import { kcatPath, runKcat } from "./kcat.js";
+import { uniqueTopic } from "./test-cluster.js";
+
+export type ClientName = "java" | "kcat" | "kafkajs";
+export type Codec = "none" | "gzip" | "snappy" | "lz4" | "zstd";
+
+export interface TextRecord {
+  key: string;
+  value: string;
+}
+
+export interface ClientTarget {
+  /** The cluster whose Java classpath runs the console tools. */
+  info: ClusterInfo;
+  /** Where the clients connect: the cluster's bootstrap, or the proxy's. */
+  bootstrap: string;
+}
+
+/** Codecs each client can write (kafkajs has only gzip built in). */
+export const CLIENT_CODECS: Record<ClientName, Codec[]> = {
+  java: ["none", "gzip", "snappy", "lz4", "zstd"],
+  kcat: ["none", "gzip", "snappy", "lz4", "zstd"],
+  kafkajs: ["none", "gzip"],
+};
+
+/** Codecs each client can read: kafkajs decodes only gzip without codec plugins. */
+export const CLIENT_DECODES: Record<ClientName, Codec[]> = {
+  java: ["none", "gzip", "snappy", "lz4", "zstd"],
+  kcat: ["none", "gzip", "snappy", "lz4", "zstd"],
+  kafkajs: ["none", "gzip"],
+};
+
+/** Clients usable on this machine (kcat needs its Debian package). */
+export function availableClients(): ClientName[] {
+  return kcatPath() ? ["java", "kcat", "kafkajs"] : ["java", "kafkajs"];
+}
+
+/** `count` distinct records, some with non-ASCII text, for matrix tests. */
+export function sampleRecords(count: number, tag = "r"): TextRecord[] {
+  return Array.from({ length: count }, (_, i) => ({
+    key: `${tag}-key-${i}`,
+    value: `${tag} value ${i} ${i % 3 === 0 ? "grüße 😀 €" : "x".repeat(i % 50)}`,
+  }));
+}
+
+function check(records: TextRecord[]): void {
+  for (const r of records) {
+    if (!r.key || !r.value || /[\t\n\r]/.test(r.key + r.value)) {
+      throw new Error(`record ${JSON.stringify(r)} needs a non-empty key and value without tabs or newlines`);
+    }
+  }
+}
+
+const lines = (records: TextRecord[]) => records.map((r) => `${r.key}\t${r.value}\n`).join("");
+
+function parseLines(out: string): TextRecord[] {
+  return out
+    .split("\n")
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      const tab = l.indexOf("\t");
+      return tab < 0 ? { key: "", value: l } : { key: l.slice(0, tab), value: l.slice(tab + 1) };
+    });
+}
+
+function kafkajs(bootstrap: string): Kafka {
+  return new Kafka({ clientId: "kseal-matrix", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
+}
+
+export interface ProduceOptions {
+  codec?: Codec;
+  acks?: "all" | "1" | "0";
+  timeoutMs?: number;
+}
+
+/** Produces the records in order with one client; rejects if the client reports a failure. */
+export async function produce(client: ClientName, target: ClientTarget, topic: string, records: TextRecord[], opts: ProduceOptions = {}): Promise<void> {
+  check(records);
+  const codec = opts.codec ?? "none";
+  if (!CLIENT_CODECS[client].includes(codec)) throw new Error(`${client} cannot produce with ${codec}`);
+  const acks = opts.acks ?? "all";
+  const timeoutMs = opts.timeoutMs ?? 90_000;
+  switch (client) {
+    case "java":
+      await kafkaTool(target.info, "console-producer", [
+        "--bootstrap-server", target.bootstrap, "--topic", topic,
+        "--reader-property", "parse.key=true", "--reader-property", "key.separator=\t",
+        // The tool's own --compression-codec wins over a compression.type producer property.
+        "--producer-property", `acks=${acks}`, ...(codec === "none" ? [] : ["--compression-codec", codec]),
+      ], { input: lines(records), timeoutMs });
+      return;
+    case "kcat": {
+      const res = await runKcat(
+        ["-b", target.bootstrap, "-P", "-t", topic, "-K", "\t", "-z", codec, "-X", `acks=${acks}`],
+        { input: lines(records), timeoutMs },
+      );
+      // kcat reports delivery failures on stderr and exits non-zero.
+      if (res.code !== 0) throw new Error(`kcat produce exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
+      return;
+    }
+    case "kafkajs": {
+      const producer = kafkajs(target.bootstrap).producer();
+      await producer.connect();
+      try {
+        await producer.send({
+          topic,
+          acks: acks === "all" ? -1 : Number(acks),
+          compression: codec === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
+          messages: records.map((r) => ({ key: r.key, value: r.value })),
+        });
+      } finally {
+        await producer.disconnect();
+      }
+      return;
+    }
+  }
+}
+
+export interface ConsumeOptions {
+  timeoutMs?: number;
+  /** Consumer group of the Java and kafkajs consumers (kcat reads without one); default a fresh
+   * one, so every call reads from the beginning. */
+  group?: string;
+}
+
+/**
+ * Reads the first `count` records of a topic (all partitions) with one client. Rejects if fewer
+ * arrive before the timeout. Order is per partition, so sort before comparing multi-partition data.
+ */
+export async function consume(client: ClientName, target: ClientTarget, topic: string, count: number, opts: ConsumeOptions = {}): Promise<TextRecord[]> {
+  const timeoutMs = opts.timeoutMs ?? 90_000;
+  const group = opts.group ?? uniqueTopic("group");
+  let got: TextRecord[];
+  switch (client) {
+    case "java": {
+      const res = await kafkaTool(target.info, "console-consumer", [
+        "--bootstrap-server", target.bootstrap, "--topic", topic, "--group", group, "--from-beginning",
+        "--max-messages", String(count), "--timeout-ms", String(timeoutMs),
+        "--formatter-property", "print.key=true", "--formatter-property", "key.separator=\t",
+      ], { timeoutMs: timeoutMs + 30_000 });
+      got = parseLines(res.stdout);
+      break;
+    }
+    case "kcat": {
+      const res = await runKcat(
+        ["-b", target.bootstrap, "-C", "-t", topic, "-o", "beginning", "-c", String(count), "-q", "-f", "%k\t%s\n"],
+        { timeoutMs },
+      );
+      got = parseLines(res.stdout);
+      if (got.length < count) throw new Error(`kcat read ${got.length} of ${count} records: ${res.stderr.trim().slice(-2000)}`);
+      break;
+    }
+    case "kafkajs": {
+      const consumer = kafkajs(target.bootstrap).consumer({ groupId: group });
+      got = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic, fromBeginning: true });
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve, reject) => {
+          // A batch kafkajs cannot decode crashes the consumer instead of reaching eachMessage.
+          consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+          timer = setTimeout(() => reject(new Error(`kafkajs read ${got.length} of ${count} records in ${timeoutMs} ms`)), timeoutMs);
+          consumer
+            .run({
+              eachMessage: async ({ message }) => {
+                if (got.length < count) got.push({ key: message.key?.toString("utf8") ?? "", value: message.value?.toString("utf8") ?? "" });
+                if (got.length === count) resolve();
+              },
+            })
+            .catch(reject);
+        }).finally(() => clearTimeout(timer));
+      } finally {
+        await consumer.disconnect();
+      }
+      break;
+    }
+  }
+  if (got.length < count) throw new Error(`${client} read ${got.length} of ${count} records from ${topic}`);
+  return got.slice(0, count);
+}
