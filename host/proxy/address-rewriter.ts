@@ -67,9 +67,15 @@ function idOf(e: Endpoint): number {
   return (e.nodeId ?? e.brokerId ?? -1) as number;
 }
 
+/** Versions the proxy decodes for an API key. */
+export interface VersionRange {
+  minVersion: number;
+  maxVersion: number;
+}
+
 export interface AddressRewriterOptions {
-  /** Highest version the proxy decodes for an API key, undefined when it never decodes it. */
-  codecMaxVersion(apiKey: number): number | undefined;
+  /** The version range the proxy decodes for an API key, undefined when it never decodes it. */
+  codecRange(apiKey: number): VersionRange | undefined;
 }
 
 export function createAddressRewriter(opts: AddressRewriterOptions): ProxyFilter {
@@ -81,7 +87,10 @@ export function createAddressRewriter(opts: AddressRewriterOptions): ProxyFilter
     async onResponse(ctx: FilterContext, raw: unknown): Promise<boolean> {
       const msg = raw as Record<string, unknown>;
       const { apiKey, apiVersion } = ctx.header;
-      if (apiKey === API.ApiVersions) return capApiVersions(msg, opts.codecMaxVersion);
+      if (apiKey === API.ApiVersions) return capApiVersions(msg, opts.codecRange);
+      // Controller endpoints (DescribeCluster v1+ EndpointType 2, served only by controllers) are
+      // not brokers: mapping their ids would send that node id's clients to a controller.
+      if (apiKey === API.DescribeCluster && msg.endpointType === 2) return false;
       if (apiKey === API.Metadata && Array.isArray(msg.topics)) {
         for (const t of msg.topics as Array<{ topicId?: Buffer | string; name?: string | null }>) {
           ctx.proxy.topics.set(t.topicId, t.name);
@@ -102,19 +111,28 @@ export function createAddressRewriter(opts: AddressRewriterOptions): ProxyFilter
   };
 }
 
-/** Caps max versions in an ApiVersions response in place; returns whether anything changed. */
-export function capApiVersions(msg: Record<string, unknown>, codecMax: (apiKey: number) => number | undefined): boolean {
+/**
+ * Caps max versions in an ApiVersions response in place; returns whether anything changed.
+ * An API whose advertised range has no version the codec decodes is hidden. Mins are never
+ * raised (librdkafka < 2.11.1 derives features from Produce v0 being listed).
+ */
+export function capApiVersions(msg: Record<string, unknown>, codecRange: (apiKey: number) => VersionRange | undefined): boolean {
   const keys = msg.apiKeys as ApiVersionEntry[] | undefined;
   if (!Array.isArray(keys)) return false;
   let changed = false;
   const kept: ApiVersionEntry[] = [];
   for (const k of keys) {
-    const max = codecMax(k.apiKey);
-    if (max !== undefined && k.maxVersion > max) {
-      changed = true;
+    const range = codecRange(k.apiKey);
+    if (range !== undefined) {
       // No version both sides speak: hide the API rather than advertise one we cannot parse.
-      if (max < k.minVersion) continue;
-      k.maxVersion = max;
+      if (range.maxVersion < k.minVersion || k.maxVersion < range.minVersion) {
+        changed = true;
+        continue;
+      }
+      if (k.maxVersion > range.maxVersion) {
+        k.maxVersion = range.maxVersion;
+        changed = true;
+      }
     }
     kept.push(k);
   }

@@ -56,7 +56,7 @@ export class KsealProxy implements ConnectionHost {
       this.bindNode(id, port),
     );
     this.state = { topics: new TopicMap(), nodes, advertisedHost: c.advertisedHost };
-    const rewriter = createAddressRewriter({ codecMaxVersion: (k) => this.lookup(k)?.maxVersion });
+    const rewriter = createAddressRewriter({ codecRange: (k) => this.lookup(k) });
     this.filters = [...(opts.filters ?? []), rewriter];
   }
 

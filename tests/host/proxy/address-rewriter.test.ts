@@ -107,7 +107,7 @@ for (const [apiKey, name] of [[3, "Metadata"], [10, "FindCoordinator"], [60, "De
       t.fail(`no codec for ${name}`);
       return;
     }
-    const rewriter = createAddressRewriter({ codecMaxVersion: (k) => (codecFor(k) as Codec | undefined)?.maxVersion });
+    const rewriter = createAddressRewriter({ codecRange: (k) => codecFor(k) });
     for (let v = codec.minVersion; v <= codec.maxVersion; v++) {
       const s = state();
       const wire = codec.encodeResponse(sample(apiKey, v), v);
@@ -142,7 +142,7 @@ for (const [apiKey, name] of [[3, "Metadata"], [10, "FindCoordinator"], [60, "De
 
 t.test("node ports are by node-id order and shared across APIs", async (t) => {
   const s = state();
-  const rewriter = createAddressRewriter({ codecMaxVersion: () => undefined });
+  const rewriter = createAddressRewriter({ codecRange: () => undefined });
   const md = codecFor(3) as Codec;
   const msg = md.decodeResponse(md.encodeResponse(sample(3, 12), 12), 12);
   await rewriter.onResponse!(ctx(s, 3, 12), msg);
@@ -169,7 +169,13 @@ t.test("ApiVersions: max capped to the codec, mins never raised, Produce min 0 k
     ],
     throttleTimeMs: 0,
   };
-  const limits: Record<number, number> = { 0: 11, 1: 18, 3: 12, 18: 3, 60: 2 };
+  const limits: Record<number, { minVersion: number; maxVersion: number }> = {
+    0: { minVersion: 3, maxVersion: 11 },
+    1: { minVersion: 4, maxVersion: 18 },
+    3: { minVersion: 0, maxVersion: 12 },
+    18: { minVersion: 0, maxVersion: 3 },
+    60: { minVersion: 0, maxVersion: 2 },
+  };
   for (const v of [0, 1, 2, 3, 4, 5]) {
     const msg = av.decodeResponse(av.encodeResponse(structuredClone(broker), v), v) as Record<string, any>;
     const changed = capApiVersions(msg, (k) => limits[k]);
@@ -182,15 +188,24 @@ t.test("ApiVersions: max capped to the codec, mins never raised, Produce min 0 k
     );
   }
   const unchanged = structuredClone(broker);
-  t.notOk(capApiVersions(unchanged, () => 99), "nothing to cap → unchanged (forwarded byte-identical)");
-  const hide = { apiKeys: [{ apiKey: 1, minVersion: 4, maxVersion: 18 }] };
-  t.ok(capApiVersions(hide, () => 3));
-  t.same(hide.apiKeys, [], "an API with no common version is hidden, not advertised with max < min");
+  t.notOk(capApiVersions(unchanged, () => ({ minVersion: 0, maxVersion: 99 })), "nothing to cap → unchanged (forwarded byte-identical)");
+  const hide = { apiKeys: [{ apiKey: 1, minVersion: 4, maxVersion: 18 }, { apiKey: 78, minVersion: 0, maxVersion: 0 }, { apiKey: 3, minVersion: 0, maxVersion: 13 }] };
+  t.ok(capApiVersions(hide, (k) => (k === 1 ? { minVersion: 0, maxVersion: 3 } : k === 78 ? { minVersion: 1, maxVersion: 2 } : undefined)));
+  t.same(hide.apiKeys, [{ apiKey: 3, minVersion: 0, maxVersion: 13 }], "APIs with no common version are hidden (codec too old; broker only has ShareFetch v0)");
+});
+
+t.test("DescribeCluster controller endpoints are not mapped to node ports", async (t) => {
+  const s = state();
+  const rewriter = createAddressRewriter({ codecRange: () => undefined });
+  const msg = { endpointType: 2, brokers: [{ brokerId: 1, host: "controller-1", port: 9093 }] };
+  t.notOk(await rewriter.onResponse!(ctx(s, 60, 1), msg));
+  t.equal(s.nodes.portOf(1), undefined);
+  t.equal(s.nodes.upstreamOf(1), undefined, "broker 1's address is not overwritten by its controller's");
 });
 
 t.test("the proxy's own codecs cap what the real registry decodes", async (t) => {
   const s = state();
-  const rewriter = createAddressRewriter({ codecMaxVersion: (k) => (codecFor(k) as Codec | undefined)?.maxVersion });
+  const rewriter = createAddressRewriter({ codecRange: (k) => codecFor(k) });
   const msg = { errorCode: 0, apiKeys: [{ apiKey: 3, minVersion: 0, maxVersion: 99 }, { apiKey: 2, minVersion: 1, maxVersion: 99 }] };
   await rewriter.onResponse!(ctx(s, 18, 3), msg);
   t.same(msg.apiKeys, [{ apiKey: 3, minVersion: 0, maxVersion: (codecFor(3) as Codec).maxVersion }, { apiKey: 2, minVersion: 1, maxVersion: 99 }]);
