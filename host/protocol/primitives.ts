@@ -80,8 +80,11 @@ export class Reader {
   uint32(): number {
     return this.buf.readUInt32BE(this.need(4));
   }
+  private dv: DataView | undefined;
   int64(): bigint {
-    return this.buf.readBigInt64BE(this.need(8));
+    const p = this.need(8);
+    const dv = (this.dv ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length));
+    return dv.getBigInt64(p);
   }
   float64(): number {
     return this.buf.readDoubleBE(this.need(8));
@@ -292,6 +295,16 @@ export class Writer {
     return this.parts;
   }
 
+  private dv: DataView | undefined;
+  /** A DataView over the current buffer (bigint writes through it are ~6x faster than Buffer's). */
+  private view(): DataView {
+    const b = this.buf;
+    if (!this.dv || this.dv.buffer !== b.buffer || this.dv.byteOffset !== b.byteOffset || this.dv.byteLength !== b.length) {
+      this.dv = new DataView(b.buffer, b.byteOffset, b.length);
+    }
+    return this.dv;
+  }
+
   private closePart(): void {
     if (this.pos === 0) return;
     this.parts.push(this.buf.subarray(0, this.pos));
@@ -336,7 +349,9 @@ export class Writer {
   int16(v: number): void {
     this.int(v, -0x8000, INT16_MAX, "int16");
     const p = this.ensure(2);
-    this.buf.writeInt16BE(v, p);
+    const b = this.buf;
+    b[p] = (v >> 8) & 0xff;
+    b[p + 1] = v & 0xff;
   }
   uint16(v: number): void {
     this.int(v, 0, 0xffff, "uint16");
@@ -346,7 +361,11 @@ export class Writer {
   int32(v: number): void {
     this.int(v, -0x80000000, INT32_MAX, "int32");
     const p = this.ensure(4);
-    this.buf.writeInt32BE(v, p);
+    const b = this.buf;
+    b[p] = (v >>> 24) & 0xff;
+    b[p + 1] = (v >>> 16) & 0xff;
+    b[p + 2] = (v >>> 8) & 0xff;
+    b[p + 3] = v & 0xff;
   }
   uint32(v: number): void {
     this.int(v, 0, UINT32_MAX, "uint32");
@@ -356,7 +375,7 @@ export class Writer {
   int64(v: bigint): void {
     if (typeof v !== "bigint" || BigInt.asIntN(64, v) !== v) throw unencodable(`int64 value ${String(v)}`);
     const p = this.ensure(8);
-    this.buf.writeBigInt64BE(v, p);
+    this.view().setBigInt64(p, v);
   }
   float64(v: number): void {
     if (typeof v !== "number") throw unencodable(`float64 value ${String(v)}`);
@@ -401,26 +420,30 @@ export class Writer {
     this.put(Number(u));
   }
 
-  private utf8(v: string, max: number, what: string): Buffer {
+  private utf8Length(v: string, what: string): number {
     if (typeof v !== "string") throw unencodable(`${what} is not a string`);
-    const b = Buffer.from(v, "utf8");
-    if (b.length > max) throw unencodable(`${what} of ${b.length} bytes is too long`);
-    return b;
+    const n = Buffer.byteLength(v, "utf8");
+    if (n > INT16_MAX) throw unencodable(`${what} of ${n} bytes is too long`);
+    return n;
+  }
+  private utf8(v: string, n: number): void {
+    const p = this.ensure(n);
+    if (n > 0) this.buf.write(v, p, n, "utf8");
   }
 
   string(v: string): void {
-    const b = this.utf8(v, INT16_MAX, "string");
-    this.int16(b.length);
-    this.raw(b);
+    const n = this.utf8Length(v, "string");
+    this.int16(n);
+    this.utf8(v, n);
   }
   nullableString(v: string | null): void {
     if (v === null) return this.int16(-1);
     this.string(v);
   }
   compactString(v: string): void {
-    const b = this.utf8(v, INT16_MAX, "compact string");
-    this.uvarint(b.length + 1);
-    this.raw(b);
+    const n = this.utf8Length(v, "compact string");
+    this.uvarint(n + 1);
+    this.utf8(v, n);
   }
   compactNullableString(v: string | null): void {
     if (v === null) return this.uvarint(0);
