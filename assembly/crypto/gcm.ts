@@ -1,5 +1,6 @@
-// AES-256-GCM (NIST SP 800-38D) with 96-bit IVs over the bitsliced AES (aes.ts) and the
-// table-free GHASH (ghash.ts).
+// AES-256-GCM (NIST SP 800-38D) with 96-bit IVs over the bitsliced AES (aes.ts), the
+// table-free GHASH (ghash.ts) and, for inputs of 32 blocks and more, the wide SIMD GHASH
+// (ghash-wide.ts).
 //
 // Constant time: AES and GHASH are constant time (see their headers); this file only adds
 // branches and addresses that depend on public lengths. The tag is compared by or-ing the xor
@@ -11,11 +12,17 @@
 // address:
 //   [0, 1920)     bitsliced AES-256 round keys (aes.ts)
 //   [1920, 3456)  GHASH key: H^1..H^8 in masked form (ghash.ts)
+//   [3456, 11648) wide GHASH key: 4-bit tables of multiplication by H^16 (ghash-wide.ts)
 import { AES256_ROUND_KEY_BYTES, aes256Encrypt8, aes256Encrypt8WithGhash, aes256ExpandKey } from "./aes";
-import { GHASH_KEY_BYTES, ghashBlocks, ghashInit, ghashJobFinish, ghashJobStart } from "./ghash";
+import { GHASH_KEY_BYTES, ghashBlocks, ghashInit, ghashJobFinish, ghashJobStart, ghashPowerBytes } from "./ghash";
+import { GHASH_WIDE_GROUP, GHASH_WIDE_KEY_BYTES, ghashWide, ghashWideInit } from "./ghash-wide";
 
-export const GCM_CONTEXT_BYTES: i32 = AES256_ROUND_KEY_BYTES + GHASH_KEY_BYTES;
+export const GCM_CONTEXT_BYTES: i32 = AES256_ROUND_KEY_BYTES + GHASH_KEY_BYTES + GHASH_WIDE_KEY_BYTES;
 const GHASH_KEY_OFFSET: usize = <usize>AES256_ROUND_KEY_BYTES;
+const GHASH_WIDE_OFFSET: usize = <usize>(AES256_ROUND_KEY_BYTES + GHASH_KEY_BYTES);
+// Ciphertexts of at least this many whole blocks take the wide (16-stream SIMD) GHASH; below it
+// the fixed costs of the wide path (transposes, final 16-block combination) do not pay off.
+const WIDE_MIN_BLOCKS: i32 = 32;
 
 const CTR = memory.data(128, 16); // 8 counter blocks
 const KS = memory.data(128, 16); // their keystream
@@ -29,7 +36,14 @@ export function gcmInit(ctx: usize, key: usize): void {
   memory.fill(CTR, 0, 128);
   aes256Encrypt8(ctx, CTR, KS);
   ghashInit(ctx + GHASH_KEY_OFFSET, KS);
+  // H^16 = H^8 * H^8: an 8-block GHASH of H^8, 0, ..., 0 from a zero state.
   memory.fill(KS, 0, 128);
+  ghashPowerBytes(ctx + GHASH_KEY_OFFSET, 7, KS);
+  v128.store(Y, i64x2.splat(0));
+  ghashBlocks(ctx + GHASH_KEY_OFFSET, Y, KS, 8);
+  ghashWideInit(ctx + GHASH_WIDE_OFFSET, Y);
+  memory.fill(KS, 0, 128);
+  v128.store(Y, i64x2.splat(0));
 }
 
 // Zeroes the whole context (retired keys leave no schedule behind).
@@ -91,12 +105,23 @@ function ghashPadded(tbl: usize, p: usize, n: i32): void {
   }
 }
 
+// Folds the longest prefix of c made of whole 16-block groups into Y with the wide GHASH, when
+// the input is long enough; returns the number of bytes consumed.
+function ghashWidePrefix(ctx: usize, c: usize, len: i32): i32 {
+  const blocks = len >> 4;
+  if (blocks < WIDE_MIN_BLOCKS) return 0;
+  const groups = blocks / GHASH_WIDE_GROUP;
+  ghashWide(ctx + GHASH_WIDE_OFFSET, ctx + GHASH_KEY_OFFSET, Y, c, groups);
+  return groups * GHASH_WIDE_GROUP * 16;
+}
+
 // S = GHASH_H(A || 0^v || C || 0^u || [len(A)]64 || [len(C)]64) into Y (§7.1 step 5, §7.2 step 6).
 function ghashMessage(ctx: usize, aad: usize, aadLen: i32, c: usize, len: i32): void {
   const tbl = ctx + GHASH_KEY_OFFSET;
   v128.store(Y, i64x2.splat(0));
   ghashPadded(tbl, aad, aadLen);
-  ghashPadded(tbl, c, len);
+  const wide = ghashWidePrefix(ctx, c, len);
+  ghashPadded(tbl, c + <usize>wide, len - wide);
   store<u64>(BLK, bswap<u64>(<u64>aadLen << 3));
   store<u64>(BLK, bswap<u64>(<u64>len << 3), 8);
   ghashBlocks(tbl, Y, BLK, 1);
@@ -114,6 +139,16 @@ function wipeScratch(): void {
 export function gcmSeal(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usize, len: i32, dst: usize, tag: usize): void {
   const tbl = ctx + GHASH_KEY_OFFSET;
   const base = counterBase(iv);
+  if ((len >> 4) >= WIDE_MIN_BLOCKS) {
+    // Long messages: CTR over everything, then the wide GHASH over the ciphertext.
+    keystream8(ctx, base, 1);
+    const mask0 = v128.load(KS);
+    gctr(ctx, base, src, len, dst);
+    ghashMessage(ctx, aad, aadLen, dst, len);
+    v128.store(tag, v128.xor(mask0, v128.load(Y)));
+    wipeScratch();
+    return;
+  }
   // §7.1 step 5 begins with A || 0^v.
   v128.store(Y, i64x2.splat(0));
   ghashPadded(tbl, aad, aadLen);

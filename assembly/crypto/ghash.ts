@@ -158,6 +158,14 @@ export function ghashJobFinish(): void {
   memory.fill(JOB + 16, 0, 48);
 }
 
+// Writes H^(k+1) (table slot k) as a 16-byte block in SP 800-38D byte order.
+export function ghashPowerBytes(tbl: usize, k: i32, out: usize): void {
+  const p = tbl + <usize>(k * POWER_BYTES);
+  const h0 = load<u64>(p, 0) | load<u64>(p, 8) | load<u64>(p, 16) | load<u64>(p, 24);
+  const h1 = load<u64>(p, 32) | load<u64>(p, 40) | load<u64>(p, 48) | load<u64>(p, 56);
+  v128.store(out, revBitsInBytes(i64x2.replace_lane(i64x2.splat(h0), 1, h1)));
+}
+
 // GHASH update (SP 800-38D §6.4): folds n whole 16-byte blocks at data into the 16-byte state
 // y (SP 800-38D byte order) with the table from ghashInit.
 export function ghashBlocks(tbl: usize, y: usize, data: usize, n: i32): void {

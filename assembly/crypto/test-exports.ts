@@ -3,6 +3,7 @@
 import { GCM_CONTEXT_BYTES, gcmInit, gcmOpen, gcmSeal, gcmWipe } from "./gcm";
 import { aes256Encrypt8, aes256ExpandKey, AES256_ROUND_KEY_BYTES } from "./aes";
 import { GHASH_KEY_BYTES, ghashBlocks, ghashInit } from "./ghash";
+import { GHASH_WIDE_KEY_BYTES, ghashWide, ghashWideInit } from "./ghash-wide";
 
 const BASE: usize = (__heap_base + 15) & ~(<usize>15);
 let top: usize = BASE;
@@ -69,4 +70,17 @@ export function ghashKeyBytes(): i32 {
 
 export function ghash(tbl: usize, y: usize, data: usize, n: i32): void {
   ghashBlocks(tbl, y, data, n);
+}
+
+export function ghashWideKey(wtbl: usize, h16: usize): void {
+  ghashWideInit(wtbl, h16);
+}
+
+export function ghashWideKeyBytes(): i32 {
+  return GHASH_WIDE_KEY_BYTES;
+}
+
+// Wide GHASH over groups * 16 blocks (tbl: ghashKey table of H, wtbl: ghashWideKey table of H^16).
+export function ghashWideGroups(wtbl: usize, tbl: usize, y: usize, data: usize, groups: i32): void {
+  ghashWide(wtbl, tbl, y, data, groups);
 }

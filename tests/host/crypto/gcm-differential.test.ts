@@ -40,9 +40,9 @@ function rng(seed: number) {
   };
 }
 
-// Lengths around 16-byte blocks, the 112/128-byte first/next keystream batches and 8-block GHASH
-// chunks, plus a tail of large records.
-const BOUNDARIES = [0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 111, 112, 113, 127, 128, 129, 239, 240, 241, 255, 256, 257, 1023, 1024, 1025, 16383, 16384, 16385, 65535, 65536];
+// Lengths around 16-byte blocks, the 112/128-byte first/next keystream batches, 8-block GHASH
+// chunks, the 32-block switch to the wide GHASH and its 16-block groups, plus large records.
+const BOUNDARIES = [0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 111, 112, 113, 127, 128, 129, 239, 240, 241, 255, 256, 257, 495, 496, 497, 511, 512, 513, 767, 768, 769, 1023, 1024, 1025, 4095, 4096, 4097, 16383, 16384, 16385, 65535, 65536];
 function pickLength(r: ReturnType<typeof rng>): number {
   const k = r.int(100);
   if (k < 30) return BOUNDARIES[r.int(BOUNDARIES.length)]!;

@@ -20,6 +20,9 @@ export interface GcmExports {
   ghashKey(tbl: number, h: number): void;
   ghashKeyBytes(): number;
   ghash(tbl: number, y: number, data: number, n: number): void;
+  ghashWideKey(wtbl: number, h16: number): void;
+  ghashWideKeyBytes(): number;
+  ghashWideGroups(wtbl: number, tbl: number, y: number, data: number, groups: number): void;
 }
 
 export const GCM_TEST_WASM = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "build", "test", "gcm-test.wasm");
