@@ -1,7 +1,8 @@
 // Known-answer self-test (run by the host before a module may serve): AES-256-GCM against the
 // GCM spec's test cases 14 and 16, tag rejection, and a record batch encrypted under a fixed
 // key, IV seed and EDEK that must equal the independently built answer byte for byte and
-// decrypt back to the original. Returns 0 or the number of the first failing check.
+// decrypt back to the original, and fail with a tampered tag. Returns 0 or the number of the
+// first failing check.
 import * as S from "./status";
 import * as V from "./self-test-vectors";
 import { GCM_CONTEXT_BYTES, gcmInit, gcmOpen, gcmSeal, gcmWipe } from "./aead";
@@ -9,6 +10,7 @@ import { allocBytes, freeBytes } from "./memory";
 import { SELF_TEST_SLOT, loadSlot, releaseSlot, selfTestSlotEnabled } from "./slots";
 import { encryptBatch } from "./encrypt";
 import { decryptBatch } from "./decrypt";
+import { OFF_RECORDS, parseRecord, rValue, rValueLen, sealBatch } from "../kafka/batch";
 
 function equal(a: usize, b: usize, n: i32): bool {
   return memory.compare(a, b, <usize>n) == 0;
@@ -62,6 +64,21 @@ function batchChecks(): i32 {
   return r;
 }
 
+/** A flipped tag bit in record 0 must fail that record and release no batch. */
+function tamperedTag(enc: usize, encLen: i32, out: usize): i32 {
+  parseRecord(enc + OFF_RECORDS, enc + <usize>encLen);
+  const last = rValue + <usize>rValueLen - 1;
+  store<u8>(last, load<u8>(last) ^ 0x80);
+  sealBatch(enc, encLen);
+  store<i32>(out, SELF_TEST_SLOT, 28);
+  const st = decryptBatch(enc, encLen, out + 28, 1, out);
+  const failures = <usize>load<u32>(out, 12);
+  const ok = st == S.RECORD_FAILURES && load<u32>(out) == 0 && load<u32>(out, 16) == 1 &&
+    load<u32>(failures) == 0 && load<i32>(failures, 4) == S.REC_TAG_MISMATCH;
+  freeBytes(failures, false);
+  return ok ? 0 : 14;
+}
+
 function roundTrip(out: usize): i32 {
   if (encryptBatch(SELF_TEST_SLOT, V.BATCH_PLAIN, V.BATCH_PLAIN_LEN, out) != S.OK) return 10;
   const enc = <usize>load<u32>(out);
@@ -79,6 +96,7 @@ function roundTrip(out: usize): i32 {
       freeBytes(dec, true);
     }
   }
+  if (r == 0) r = tamperedTag(enc, encLen, out);
   freeBytes(enc, false);
   return r;
 }
