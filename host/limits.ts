@@ -19,6 +19,10 @@ export const LIMITS = {
    * mirrors the module's own ceiling (assembly/abi/memory.ts ALLOC_MAX): input plus output must
    * fit the module's 128 MiB memory, and the broker's message.max.bytes default is only 1 MiB. */
   wasmMaxBatchBytes: 48 * 1024 * 1024,
+  /** Largest memory maximum a WASM filter module may declare, in 64 KiB pages (128 MiB): the
+   * standard build declares exactly this, which holds a 48 MiB batch, its rewrite and key slots;
+   * a module with no maximum, or a larger one, is refused at load. */
+  wasmMaxMemoryPages: 2048,
   /** How long to wait for a TCP connection to a broker before failing the client connection. */
   upstreamConnectTimeoutMs: 10_000,
 } as const;

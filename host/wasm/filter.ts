@@ -18,6 +18,8 @@ import {
 } from "./abi.js";
 import { statusError } from "./status-errors.js";
 import { splitRecordBatches } from "./records-blob.js";
+import { declaredMemoryLimits } from "./memory-limits.js";
+
 
 /** build/kseal-standard.wasm, found from the source tree (tsx) or from build/host (compiled). */
 export function defaultWasmPath(): string {
@@ -88,6 +90,16 @@ export class KsealFilter {
       module = await WebAssembly.compile(bytes);
     } catch (cause) {
       throw new KsealError("WASM_ABI_MISMATCH", "not a WebAssembly module", { cause });
+    }
+    let limits: ReturnType<typeof declaredMemoryLimits>;
+    try {
+      limits = declaredMemoryLimits(bytesOf(bytes));
+    } catch (cause) {
+      throw new KsealError("WASM_ABI_MISMATCH", "unreadable memory section", { cause });
+    }
+    const maxPages = LIMITS.wasmMaxMemoryPages;
+    if (!limits || limits.maxPages === undefined || limits.maxPages > maxPages) {
+      throw new KsealError("WASM_ABI_MISMATCH", `module memory must declare a maximum of at most ${maxPages} pages`);
     }
     const filter = new KsealFilter(module);
     filter.instantiate();

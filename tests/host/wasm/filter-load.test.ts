@@ -4,6 +4,7 @@
 import t from "tap";
 import { readFileSync } from "node:fs";
 import { KsealFilter, defaultWasmPath } from "../../../host/wasm/filter.js";
+import { declaredMemoryLimits } from "../../../host/wasm/memory-limits.js";
 import { buildBatch } from "./support/kafka-batch.js";
 import { DEK, EDEK, copy, filterWithKey, u8 } from "./support/fixtures.js";
 
@@ -22,6 +23,7 @@ t.test("the standard build loads, declares ABI v1 and imports only env.abort", a
   t.same(WebAssembly.Module.imports(mod), [{ module: "env", name: "abort", kind: "function" }]);
   const f = await KsealFilter.fromBytes(bytes);
   t.equal(f.slotCount, 64);
+  t.same(declaredMemoryLimits(u8(bytes)), { minPages: 2, maxPages: 2048 }, "memory capped at 128 MiB");
   t.equal(f.liveBytes(), 0, "self-test left nothing allocated");
 });
 
@@ -35,6 +37,10 @@ t.test("modules that are not ABI v1 are refused", async (t) => {
     0x02, 0x11, 0x01, 0x04, ...Buffer.from("wasi"), 0x08, ...Buffer.from("fd_write"), 0x00, 0x00,
   ];
   t.equal(await loadCode(Buffer.from(wasiImport)), "WASM_ABI_MISMATCH", "imports beyond env.abort");
+  const unbounded = [...header, 0x05, 0x03, 0x01, 0x00, 0x02];
+  t.equal(await loadCode(Buffer.from(unbounded)), "WASM_ABI_MISMATCH", "memory without a declared maximum");
+  const tooBig = [...header, 0x05, 0x05, 0x01, 0x01, 0x02, 0x81, 0x20];
+  t.equal(await loadCode(Buffer.from(tooBig)), "WASM_ABI_MISMATCH", "memory maximum over 128 MiB");
 });
 
 t.test("a module whose known answers are wrong fails its self-test", async (t) => {
