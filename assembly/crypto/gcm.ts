@@ -27,7 +27,8 @@ const WIDE_MIN_BLOCKS: i32 = 32;
 const CTR = memory.data(128, 16); // 8 counter blocks
 const KS = memory.data(128, 16); // their keystream
 const Y = memory.data(16, 16); // GHASH state
-const BLK = memory.data(16, 16); // padded partial block / length block
+const BLK = memory.data(16, 16); // padded partial block
+const TAIL = memory.data(160, 16); // last blocks of C, padded, and the length block
 
 // Expands key (32 bytes) into ctx: AES key schedule (FIPS 197 §5.2) and the GHASH key
 // H = CIPH_K(0^128) (SP 800-38D §7.1 step 1) with its powers.
@@ -115,20 +116,38 @@ function ghashWidePrefix(ctx: usize, c: usize, len: i32): i32 {
   return groups * GHASH_WIDE_GROUP * 16;
 }
 
+// The end of §7.1 step 5: GHASH of the last n bytes of C (at c, zero-padded to whole blocks,
+// the 0^u) followed by [len(A)]64 || [len(C)]64, gathered into one buffer so that a short record
+// pays for a single reduction.
+function ghashTail(tbl: usize, c: usize, n: i32, aadLen: i32, len: i32): void {
+  let full = n >> 4;
+  if (full > 8) {
+    const k = full - 8;
+    ghashBlocks(tbl, Y, c, k);
+    c += <usize>(k << 4);
+    n -= k << 4;
+  }
+  const blocks = (n + 15) >> 4;
+  memory.copy(TAIL, c, <usize>n);
+  memory.fill(TAIL + <usize>n, 0, <usize>((blocks << 4) - n));
+  const lengths = TAIL + <usize>(blocks << 4);
+  store<u64>(lengths, bswap<u64>(<u64>aadLen << 3));
+  store<u64>(lengths, bswap<u64>(<u64>len << 3), 8);
+  ghashBlocks(tbl, Y, TAIL, blocks + 1);
+}
+
 // S = GHASH_H(A || 0^v || C || 0^u || [len(A)]64 || [len(C)]64) into Y (§7.1 step 5, §7.2 step 6).
 function ghashMessage(ctx: usize, aad: usize, aadLen: i32, c: usize, len: i32): void {
   const tbl = ctx + GHASH_KEY_OFFSET;
   v128.store(Y, i64x2.splat(0));
   ghashPadded(tbl, aad, aadLen);
   const wide = ghashWidePrefix(ctx, c, len);
-  ghashPadded(tbl, c + <usize>wide, len - wide);
-  store<u64>(BLK, bswap<u64>(<u64>aadLen << 3));
-  store<u64>(BLK, bswap<u64>(<u64>len << 3), 8);
-  ghashBlocks(tbl, Y, BLK, 1);
+  ghashTail(tbl, c + <usize>wide, len - wide, aadLen, len);
 }
 
 function wipeScratch(): void {
   memory.fill(KS, 0, 128);
+  memory.fill(TAIL, 0, 160);
   v128.store(Y, i64x2.splat(0));
   v128.store(BLK, i64x2.splat(0));
 }
@@ -180,18 +199,8 @@ export function gcmSeal(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usi
     off += n;
     c += 8;
   }
-  if (pendingBlocks > 0) ghashBlocks(tbl, Y, pending, pendingBlocks);
-  // C || 0^u: only the last batch can end in a partial block.
-  const rem = len & 15;
-  if (rem != 0) {
-    v128.store(BLK, i64x2.splat(0));
-    memory.copy(BLK, dst + <usize>(len - rem), <usize>rem);
-    ghashBlocks(tbl, Y, BLK, 1);
-  }
-  // [len(A)]64 || [len(C)]64.
-  store<u64>(BLK, bswap<u64>(<u64>aadLen << 3));
-  store<u64>(BLK, bswap<u64>(<u64>len << 3), 8);
-  ghashBlocks(tbl, Y, BLK, 1);
+  // The last batch's blocks (at most 8 whole ones and a partial one), 0^u and the lengths.
+  ghashTail(tbl, pending, len - <i32>(pending - dst), aadLen, len);
   // §7.1 step 6: T = MSB_128(GCTR_K(J0, S)) = CIPH_K(J0) ^ S.
   v128.store(tag, v128.xor(mask, v128.load(Y)));
   wipeScratch();
