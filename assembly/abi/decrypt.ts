@@ -81,15 +81,16 @@ export function listEdeks(inp: usize, inLen: i32, out: usize): i32 {
 let obuf: usize = 0;
 let ocap: usize = 0;
 let olen: usize = 0;
+let ofail: i32 = S.OK; // why ensure last failed: TOO_LARGE or OUT_OF_MEMORY
 
 function ensure(n: usize): bool {
   if (olen + n <= ocap) return true;
   let cap = ocap * 2;
   if (cap < olen + n) cap = olen + n;
   if (cap > ALLOC_MAX) cap = ALLOC_MAX;
-  if (olen + n > cap) return false;
+  if (olen + n > cap) { ofail = S.TOO_LARGE; return false; }
   const nb = allocBytes(cap);
-  if (nb == 0) return false;
+  if (nb == 0) { ofail = S.OUT_OF_MEMORY; return false; }
   memory.copy(nb, obuf, olen);
   freeBytes(obuf, true);
   obuf = nb;
@@ -179,7 +180,7 @@ export function decryptBatch(inp: usize, inLen: i32, slots: usize, slotCount: i3
     freeBytes(failures, false);
     freeBytes(obuf, true);
     obuf = 0;
-    return S.TOO_LARGE;
+    return ofail;
   }
   if (failed > 0) {
     store<u32>(out, <u32>failures, 12);
@@ -203,7 +204,7 @@ export function decryptBatch(inp: usize, inLen: i32, slots: usize, slotCount: i3
 
 /**
  * Decrypts the current record and, when emit is set, appends it to the output. Returns OK, a
- * per-record status, or OUT_OF_MEMORY. Plaintext only reaches the output after its tag verified.
+ * per-record status, or OUT_OF_MEMORY when the output cannot grow (the reason is in ofail). Plaintext only reaches the output after its tag verified.
  */
 function decryptRecord(slots: usize, slotCount: i32, scratch: usize, emit: bool): i32 {
   let st = wrapperOfRecord();
@@ -231,7 +232,8 @@ function decryptRecord(slots: usize, slotCount: i32, scratch: usize, emit: bool)
     hdrBytes = pHdrsRecordSize;
   }
   const body = prefix + valuePart + <i64>sizeVarint(hdrCount) + hdrBytes;
-  if (body > <i64>ALLOC_MAX || !ensure(<usize>(sizeVarint(<i32>body) + body))) return S.OUT_OF_MEMORY;
+  if (body > <i64>ALLOC_MAX) { ofail = S.TOO_LARGE; return S.OUT_OF_MEMORY; }
+  if (!ensure(<usize>(sizeVarint(<i32>body) + body))) return S.OUT_OF_MEMORY;
   let w = obuf + olen;
   w = writeVarint(w, <i32>body);
   memory.copy(w, rBody, <usize>prefix);
