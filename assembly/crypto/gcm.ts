@@ -153,8 +153,9 @@ function wipeScratch(): void {
 }
 
 // Authenticated encryption (SP 800-38D §7.1): len bytes from src to dst (may be the same
-// buffer), the 16-byte tag to tag. One pass: while the vector units compute the next keystream
-// batch, the scalar units GHASH the ciphertext of the previous batch.
+// buffer), the 16-byte tag to tag. Records under 32 blocks take one pass in which the scalar
+// GHASH of each batch's ciphertext runs between the vector AES rounds of the next batch; longer
+// ones run CTR first and then the wide SIMD GHASH over the ciphertext.
 export function gcmSeal(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usize, len: i32, dst: usize, tag: usize): void {
   const tbl = ctx + GHASH_KEY_OFFSET;
   const base = counterBase(iv);
