@@ -204,7 +204,8 @@ export function decryptBatch(inp: usize, inLen: i32, slots: usize, slotCount: i3
 
 /**
  * Decrypts the current record and, when emit is set, appends it to the output. Returns OK, a
- * per-record status, or OUT_OF_MEMORY when the output cannot grow (the reason is in ofail). Plaintext only reaches the output after its tag verified.
+ * per-record status, or OUT_OF_MEMORY when the output cannot grow (the reason is in ofail).
+ * Plaintext only reaches the output after its tag verified.
  */
 function decryptRecord(slots: usize, slotCount: i32, scratch: usize, emit: bool): i32 {
   let st = wrapperOfRecord();

@@ -143,3 +143,35 @@ t.test("a compressed batch gets its own status", async (t) => {
   const gz = buildBatch({ attributes: 1, records: [{ key: null, value: Buffer.from("x") }] });
   t.equal(codeOf(() => f.encryptBatch(gz, 0)), "WASM_BATCH_COMPRESSED");
 });
+
+t.test("random batches: every value opens with node:crypto and decrypt restores the bytes", async (t) => {
+  const f = await filterWithKey();
+  let x = 0x1234567;
+  const rand = (n: number): number => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x % n; };
+  const blob = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => rand(256)));
+  const sizes = [0, 1, 15, 16, 17, 63, 64, 127, 128, 200, 1000, 4096, 20_000];
+  let opened = 0;
+  for (let b = 0; b < 150; b++) {
+    const records = Array.from({ length: 1 + rand(12) }, (_, i) => ({
+      key: rand(4) === 0 ? null : blob(rand(80)),
+      value: rand(6) === 0 ? null : blob(sizes[rand(sizes.length)]!),
+      timestampDelta: BigInt(rand(1_000_000)) - 500_000n,
+      offsetDelta: i,
+      headers: Array.from({ length: rand(4) }, () => ({ key: "h" + blob(rand(70)).toString("hex"), value: rand(5) === 0 ? null : blob(rand(40)) })),
+    }));
+    const input = buildBatch({ baseOffset: BigInt(rand(1 << 30)), producerId: BigInt(rand(1000)), records });
+    const out = f.encryptBatch(input, 0);
+    const parsed = parseBatch(out);
+    if (!parsed.crcOk) t.fail(`batch ${b}: CRC`);
+    parsed.records.forEach((r, i) => {
+      const v = records[i]!.value;
+      if (v === null) return;
+      const w = openWrapper(DEK, r.value!);
+      if (!w.parcel.equals(u8(parcel(v)))) t.fail(`batch ${b} record ${i}: parcel`);
+      opened++;
+    });
+    const back = f.decryptBatch(out, [[EDEK, 0]]);
+    if (!back.batch || !back.batch.equals(u8(input))) t.fail(`batch ${b}: decrypt did not restore the bytes`);
+  }
+  t.ok(opened > 500, `${opened} values opened by node:crypto`);
+});
