@@ -17,6 +17,7 @@ options:
   --brokers N              brokers, 1 to 9 (default: 1)
   --sasl                   add SASL_PLAINTEXT listeners (PLAIN, SCRAM-SHA-256/512; users alice, bob)
   --dedicated-controller   run the KRaft controller as its own node
+  --full-jit               let broker JVMs compile with C2 (slower start; for benchmarks)
   --prop key=value         broker property for every node (repeatable)
   --owner-pid PID          stop the cluster when that process exits
   --ttl-minutes M          stop the cluster after M minutes (default: 180; 0 = never)
@@ -32,6 +33,7 @@ export interface CliArgs {
   brokers: number;
   sasl: boolean;
   dedicatedController: boolean;
+  fullJit: boolean;
   props: Record<string, string>;
   ownerPid?: number;
   ttlMinutes: number;
@@ -80,6 +82,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
       case "--dedicated-controller":
         args.dedicatedController = true;
         break;
+      case "--full-jit":
+        args.fullJit = true;
+        break;
       case "--prop": {
         const kv = value();
         const eq = kv.indexOf("=");
@@ -113,6 +118,7 @@ function defaults(): Omit<CliArgs, "command"> {
     brokers: 1,
     sasl: false,
     dedicatedController: false,
+    fullJit: false,
     props: {},
     ttlMinutes: 180,
     all: false,

@@ -51,6 +51,7 @@ async function up(args: CliArgs): Promise<number> {
     brokers: args.brokers,
     sasl: args.sasl,
     dedicatedController: args.dedicatedController,
+    fullJit: args.fullJit,
     props: args.props,
     kafkaVersion: args.kafkaVersion,
     ownerPid: args.ownerPid,
@@ -98,6 +99,7 @@ async function down(name: string): Promise<number> {
   }
   await removeState(name);
   await rm(info.dir, { recursive: true, force: true });
+  await rm(supervisorLog(name), { force: true });
   say(`cluster ${name} stopped`);
   return 0;
 }

@@ -36,3 +36,11 @@ export {
   type LogBatch,
   type LogRecord,
 } from "./broker-log.js";
+export {
+  consumerPerf,
+  parseConsumerPerf,
+  parseProducerPerf,
+  producerPerf,
+  type ConsumerPerfResult,
+  type ProducerPerfResult,
+} from "./kafka-perf.js";

@@ -39,7 +39,11 @@ async function main(): Promise<void> {
   for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(sig, () => void shutdown(sig));
 
   try {
-    cluster = await KafkaCluster.start({ ...opts, ownerPid: process.pid });
+    cluster = await KafkaCluster.start({
+      ...opts,
+      ownerPid: process.pid,
+      onUnexpectedExit: (id, why) => log(`node ${id} ${why}; see its server.log`),
+    });
   } catch (e) {
     send({ error: (e as Error).message });
     log((e as Error).message);

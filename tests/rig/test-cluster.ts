@@ -32,7 +32,7 @@ export function kafkaUnavailableReason(): string | undefined {
 
 /** A shared cluster fits when it has at least as many brokers and the listeners asked for. */
 export function sharedFits(shared: ClusterInfo, opts: UseClusterOptions): boolean {
-  if (opts.own || opts.dedicatedController || opts.props || opts.kafkaVersion) return false;
+  if (opts.own || opts.dedicatedController || opts.props || opts.kafkaVersion || opts.fullJit || opts.jvmOpts) return false;
   if (opts.sasl && !shared.sasl) return false;
   return shared.brokers.length >= (opts.brokers ?? 1);
 }

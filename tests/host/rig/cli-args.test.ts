@@ -3,7 +3,7 @@ import { parseCliArgs } from "../../rig/cli-args.js";
 
 t.test("up with every option", async (t) => {
   const a = parseCliArgs([
-    "up", "--brokers", "3", "--name", "npm-test", "--sasl", "--dedicated-controller",
+    "up", "--brokers", "3", "--name", "npm-test", "--sasl", "--dedicated-controller", "--full-jit",
     "--prop", "message.max.bytes=2000000", "--prop", "a=b=c", "--owner-pid", "42", "--ttl-minutes", "0",
     "--kafka-version", "4.3.1",
   ]);
@@ -12,6 +12,7 @@ t.test("up with every option", async (t) => {
   t.equal(a.name, "npm-test");
   t.ok(a.sasl);
   t.ok(a.dedicatedController);
+  t.ok(a.fullJit);
   t.same(a.props, { "message.max.bytes": "2000000", a: "b=c" });
   t.equal(a.ownerPid, 42);
   t.equal(a.ttlMinutes, 0);
@@ -24,6 +25,7 @@ t.test("defaults", async (t) => {
   t.equal(a.brokers, 1);
   t.equal(a.ttlMinutes, 180);
   t.notOk(a.all);
+  t.notOk(a.fullJit);
   t.equal(parseCliArgs([]).command, "help");
   t.equal(parseCliArgs(["--help"]).command, "help");
 });
