@@ -13,7 +13,6 @@ import type { ApiCodec } from "../protocol/codec.js";
 import type { HostPort, ProxyLimits } from "../config/proxy-config.js";
 import { KsealError, isKsealError } from "../errors.js";
 import { API } from "./api-keys.js";
-import { concat, writeSocket } from "./bytes.js";
 import type { FilterContext, ProxyFilter, ProxyState, RequestHeaderInfo } from "./filter.js";
 import {
   createFrameSplitter,
@@ -220,7 +219,7 @@ export class ClientConnection {
       const body = unsupportedApiVersionsResponse(codec);
       const header = Buffer.alloc(4);
       header.writeInt32BE(correlationId, 0);
-      this.queue.complete(slot, [concat([header, body])]);
+      this.queue.complete(slot, [Buffer.concat([header, body])]);
       return;
     }
     if ((wantsReq || wantsRes) && !inCodec) {
@@ -275,7 +274,7 @@ export class ClientConnection {
       }
     }
     if (!changed) return frame;
-    return concat([frame.subarray(0, bodyStart), codec.encodeRequest(msg, header.apiVersion)]);
+    return Buffer.concat([frame.subarray(0, bodyStart), codec.encodeRequest(msg, header.apiVersion)]);
   }
 
   private forward(frame: Buffer, p: Pending | undefined): void {
@@ -283,8 +282,8 @@ export class ClientConnection {
     if (p) this.awaiting.push(p);
     const u = this.upstream;
     u.cork();
-    writeSocket(u, sizePrefix(frame.length));
-    const ok = writeSocket(u, frame);
+    u.write(sizePrefix(frame.length));
+    const ok = u.write(frame);
     u.uncork();
     if (!ok) this.pause("upstream-full");
   }
@@ -353,7 +352,7 @@ export class ClientConnection {
       }
     }
     if (!changed) return frame;
-    return concat([frame.subarray(0, bodyStart), codec.encodeResponse(msg, version)]);
+    return Buffer.concat([frame.subarray(0, bodyStart), codec.encodeResponse(msg, version)]);
   }
 
   private writeClient(out: Buffer[]): void {
@@ -362,8 +361,8 @@ export class ClientConnection {
     let ok = true;
     c.cork();
     for (const f of out) {
-      writeSocket(c, sizePrefix(f.length));
-      ok = writeSocket(c, f);
+      c.write(sizePrefix(f.length));
+      ok = c.write(f);
     }
     c.uncork();
     if (!ok) this.upstream?.pause();

@@ -137,6 +137,12 @@ export class KsealProxy implements ConnectionHost {
       server.once("error", reject);
       server.listen({ host: this.opts.config.listenHost, port }, () => {
         server.off("error", reject);
+        if (this.stopping) {
+          // stop() ran while this node listener was binding: it must not outlive the proxy.
+          server.close();
+          reject(new Error("proxy is stopping"));
+          return;
+        }
         server.on("error", (e) => this.log.error({ err: e.message }, "listener error"));
         this.servers.set(server, target.kind === "node" ? target.nodeId : "bootstrap");
         resolve(server);

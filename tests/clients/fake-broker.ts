@@ -3,7 +3,6 @@
  * request frame with whatever `respond` returns (undefined = no response, as for acks=0).
  */
 import net from "node:net";
-import { concat, copyOf, writeSocket } from "../../host/proxy/bytes.js";
 
 export interface FakeBroker {
   port: number;
@@ -18,14 +17,14 @@ export interface FakeBroker {
 export function frame(payload: Buffer): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32BE(payload.length, 0);
-  return concat([b, payload]);
+  return Buffer.concat([b, payload]);
 }
 
 /** Splits size-prefixed frames out of a growing buffer. */
 export class Frames {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   push(chunk: Buffer): Buffer[] {
-    this.buf = concat([this.buf, chunk]);
+    this.buf = Buffer.concat([this.buf, chunk]);
     const out: Buffer[] = [];
     while (this.buf.length >= 4) {
       const n = this.buf.readInt32BE(0);
@@ -52,10 +51,10 @@ export async function startFakeBroker(
     let chain = Promise.resolve();
     s.on("data", (d) => {
       for (const f of frames.push(d)) {
-        received.push(copyOf(f));
+        received.push(Buffer.from(f));
         chain = chain.then(async () => {
           const r = await respond(f);
-          if (r) writeSocket(s, frame(r));
+          if (r) s.write(frame(r));
         });
       }
     });
@@ -81,12 +80,12 @@ export function requestV1(apiKey: number, version: number, correlationId: number
   h.writeInt16BE(version, 2);
   h.writeInt32BE(correlationId, 4);
   h.writeInt16BE(id.length, 8);
-  return concat([h, id, body]);
+  return Buffer.concat([h, id, body]);
 }
 
 /** A request header v2 (flexible: empty tagged section) followed by `body`. */
 export function requestV2(apiKey: number, version: number, correlationId: number, body: Buffer, clientId = "test"): Buffer {
-  return requestV1(apiKey, version, correlationId, concat([Buffer.from([0]), body]), clientId);
+  return requestV1(apiKey, version, correlationId, Buffer.concat([Buffer.from([0]), body]), clientId);
 }
 
 /** A client socket with a frame queue. */
@@ -107,8 +106,8 @@ export async function rawClient(port: number): Promise<{
   sock.on("data", (d) => {
     for (const f of frames.push(d)) {
       const w = waiters.shift();
-      if (w) w(copyOf(f));
-      else queue.push(copyOf(f));
+      if (w) w(Buffer.from(f));
+      else queue.push(Buffer.from(f));
     }
   });
   sock.on("error", () => {});
@@ -116,7 +115,7 @@ export async function rawClient(port: number): Promise<{
   return {
     sock,
     closed,
-    send: (p) => writeSocket(sock, frame(p)),
+    send: (p) => sock.write(frame(p)),
     next: (timeoutMs = 5000) =>
       new Promise<Buffer>((resolve, reject) => {
         const q = queue.shift();

@@ -5,10 +5,9 @@
 import net from "node:net";
 import { encodeRequestFrame, responseHeaderVersion, decodeResponseHeader } from "../../host/protocol/headers.js";
 import { codecFor } from "../../host/protocol/registry.js";
-import { concat, copyOf, writeSocket } from "../../host/proxy/bytes.js";
 
 export class RawKafka {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private readonly frames: Buffer[] = [];
   private waiters: Array<(f: Buffer | undefined) => void> = [];
   private nextCorrelation = 1;
@@ -17,11 +16,11 @@ export class RawKafka {
 
   private constructor(readonly sock: net.Socket) {
     sock.on("data", (d: Buffer) => {
-      this.buf = concat([this.buf, d]);
+      this.buf = Buffer.concat([this.buf, d]);
       while (this.buf.length >= 4) {
         const n = this.buf.readInt32BE(0);
         if (this.buf.length < 4 + n) break;
-        const f = copyOf(this.buf.subarray(4, 4 + n));
+        const f = Buffer.from(this.buf.subarray(4, 4 + n));
         this.buf = this.buf.subarray(4 + n);
         const w = this.waiters.shift();
         if (w) w(f);
@@ -51,14 +50,14 @@ export class RawKafka {
 
   /** Writes raw bytes (size prefix and all) as they are. */
   writeRaw(bytes: Buffer): void {
-    writeSocket(this.sock, bytes);
+    this.sock.write(bytes);
   }
 
   /** Writes one frame: size prefix + payload. */
   sendFrame(payload: Buffer): void {
     const p = Buffer.alloc(4);
     p.writeInt32BE(payload.length, 0);
-    writeSocket(this.sock, concat([p, payload]));
+    this.sock.write(Buffer.concat([p, payload]));
   }
 
   /** The next response frame (payload without size prefix); rejects on close or timeout. */

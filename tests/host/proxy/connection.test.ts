@@ -9,7 +9,6 @@ import { proxyCodecFor } from "../../../host/proxy/codecs.js";
 import type { ProxyFilter } from "../../../host/proxy/filter.js";
 import { KsealProxy } from "../../../host/proxy/proxy.js";
 import { frame, rawClient, requestV1, requestV2, startFakeBroker, type FakeBroker } from "../../clients/fake-broker.js";
-import { concat, sameBytes, writeSocket } from "../../../host/proxy/bytes.js";
 
 const quiet = pino({ level: process.env.KSEAL_LOG_LEVEL ?? "silent" });
 
@@ -26,8 +25,8 @@ function echo(req: Buffer): Buffer {
 /** Produce body up to acks: transactionalId null + acks + some bytes. */
 function produceBody(acks: number, flexible: boolean): Buffer {
   const tail = Buffer.from([0, 0, 0x75, 0x30, 0, 0, 0, 0]);
-  if (flexible) return concat([Buffer.from([0]), int16(acks), tail]);
-  return concat([int16(-1), int16(acks), tail]);
+  if (flexible) return Buffer.concat([Buffer.from([0]), int16(acks), tail]);
+  return Buffer.concat([int16(-1), int16(acks), tail]);
 }
 function int16(v: number): Buffer {
   const b = Buffer.alloc(2);
@@ -66,18 +65,18 @@ t.test("acks=0 Produce gets no slot; other responses stay in order (v3 and flexi
     requestV2(0, 9, 5, produceBody(1, true)),
     requestV1(0, 7, 6, produceBody(-1, false)),
   ];
-  writeSocket(c.sock, concat(sent.map(frame)));
+  c.sock.write(Buffer.concat(sent.map(frame)));
   const got: number[] = [];
   for (let i = 0; i < 4; i++) got.push((await c.next()).readInt32BE(0));
   t.same(got, [1, 3, 5, 6]);
   t.equal(broker.received.length, 6);
-  broker.received.forEach((r, i) => t.ok(sameBytes(r, sent[i]!), `request ${i} forwarded byte-identical`));
+  broker.received.forEach((r, i) => t.ok(r.equals(sent[i]!), `request ${i} forwarded byte-identical`));
 });
 
 t.test("async filters completing out of order still give in-order responses", async (t) => {
   const broker = await startFakeBroker(echo);
   t.teardown(() => broker.close());
-  const fakeCodec = { apiKey: 2, name: "ListOffsets", minVersion: 0, maxVersion: 20, flexibleFrom: 6, decodeRequest: (b: Buffer) => b, encodeRequest: (m: unknown) => m as Buffer, decodeResponse: (b: Buffer) => ({ b }), encodeResponse: (m: unknown) => concat([(m as { b: Buffer }).b, Buffer.from("!")]) } as unknown as ApiCodec<unknown, unknown>;
+  const fakeCodec = { apiKey: 2, name: "ListOffsets", minVersion: 0, maxVersion: 20, flexibleFrom: 6, decodeRequest: (b: Buffer) => b, encodeRequest: (m: unknown) => m as Buffer, decodeResponse: (b: Buffer) => ({ b }), encodeResponse: (m: unknown) => Buffer.concat([(m as { b: Buffer }).b, Buffer.from("!")]) } as unknown as ApiCodec<unknown, unknown>;
   const slow: ProxyFilter = {
     name: "slow",
     wantsResponse: (k) => k === 2,
@@ -113,7 +112,7 @@ t.test("in-flight cap: the proxy holds requests beyond the cap until responses d
   const c = await rawClient(proxy.bootstrapPort);
   t.teardown(() => c.sock.destroy());
   const n = 20;
-  writeSocket(c.sock, concat(Array.from({ length: n }, (_, i) => frame(requestV1(2, 1, i + 1, Buffer.from("q"))))));
+  c.sock.write(Buffer.concat(Array.from({ length: n }, (_, i) => frame(requestV1(2, 1, i + 1, Buffer.from("q"))))));
   const got: number[] = [];
   for (let i = 0; i < n; i++) got.push((await c.next()).readInt32BE(0));
   t.same(got, Array.from({ length: n }, (_, i) => i + 1));
@@ -136,7 +135,7 @@ t.test("SASL after SaslHandshake v0: raw token frames pass untouched", async (t)
   c.send(token);
   const reply = await c.next();
   t.equal(reply.toString(), "server-token", "raw server token passed back");
-  t.ok(sameBytes(broker.received[1]!, token), "token forwarded raw");
+  t.ok(broker.received[1]!.equals(token), "token forwarded raw");
   c.send(requestV1(2, 1, 2, Buffer.from("after")));
   t.equal((await c.next()).readInt32BE(0), 2, "Kafka requests flow again after the exchange");
 });
@@ -206,7 +205,7 @@ t.test("malformed frames close only their own connection", async (t) => {
   ];
   for (const [name, bytes] of bad) {
     const c = await rawClient(proxy.bootstrapPort);
-    writeSocket(c.sock, bytes);
+    c.sock.write(bytes);
     await c.closed;
     t.pass(`${name}: connection closed`);
     const ok = await rawClient(proxy.bootstrapPort);
@@ -226,7 +225,7 @@ t.test("a closed connection is logged with its reason", async (t) => {
   await proxy.start();
   t.teardown(() => proxy.stop());
   const c = await rawClient(proxy.bootstrapPort);
-  writeSocket(c.sock, Buffer.from([0x80, 0, 0, 0]));
+  c.sock.write(Buffer.from([0x80, 0, 0, 0]));
   await c.closed;
   const line = lines.find((l) => l.msg === "closing connection");
   t.ok(line, "a warning line");

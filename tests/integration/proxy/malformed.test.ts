@@ -4,7 +4,6 @@ import { Kafka, logLevel } from "kafkajs";
 import { kafkaUnavailableReason, useCluster } from "../../rig/index.js";
 import { RawKafka, apiVersionsRoundTrip } from "../../clients/raw-kafka.js";
 import { startTestProxy } from "./proxy-harness.js";
-import { concat } from "../../../host/proxy/bytes.js";
 
 function int32(v: number): Buffer {
   const b = Buffer.alloc(4);
@@ -20,13 +19,13 @@ const cases: Array<{ name: string; bytes: () => Buffer; half?: boolean }> = [
   { name: "negative size prefix", bytes: () => int32(-5) },
   { name: "2 GiB size prefix", bytes: () => int32(0x7fffffff) },
   { name: "size just over the 100 MiB limit", bytes: () => int32(100 * 1024 * 1024 + 1) },
-  { name: "truncated frame, then close", bytes: () => concat([int32(100), Buffer.alloc(50, 1)]), half: true },
-  { name: "frame shorter than a request header", bytes: () => concat([int32(3), Buffer.from([0, 18, 0])]) },
-  { name: "size smaller than the content (rest parsed as a new frame)", bytes: () => concat([int32(6), apiVersionsHeader(1), Buffer.alloc(8, 0xff)]) },
-  { name: "garbage after the ApiVersions header", bytes: () => { const p = concat([apiVersionsHeader(1), Buffer.from("garbage-garbage-garbage")]); return concat([int32(p.length), p]); } },
-  { name: "unknown API key with garbage", bytes: () => { const p = concat([Buffer.from([0x7f, 0x00, 0, 1]), int32(9), Buffer.alloc(40, 0xab)]); return concat([int32(p.length), p]); } },
-  { name: "Produce cut before acks", bytes: () => { const p = Buffer.from([0, 0, 0, 9, ...int32(1), 0, 1, 0x78, 0]); return concat([int32(p.length), p]); } },
-  { name: "Metadata v12 body truncated (broker rejects it)", bytes: () => { const p = Buffer.from([0, 3, 0, 12, ...int32(1), 0, 1, 0x78, 0, 5]); return concat([int32(p.length), p]); } },
+  { name: "truncated frame, then close", bytes: () => Buffer.concat([int32(100), Buffer.alloc(50, 1)]), half: true },
+  { name: "frame shorter than a request header", bytes: () => Buffer.concat([int32(3), Buffer.from([0, 18, 0])]) },
+  { name: "size smaller than the content (rest parsed as a new frame)", bytes: () => Buffer.concat([int32(6), apiVersionsHeader(1), Buffer.alloc(8, 0xff)]) },
+  { name: "garbage after the ApiVersions header", bytes: () => { const p = Buffer.concat([apiVersionsHeader(1), Buffer.from("garbage-garbage-garbage")]); return Buffer.concat([int32(p.length), p]); } },
+  { name: "unknown API key with garbage", bytes: () => { const p = Buffer.concat([Buffer.from([0x7f, 0x00, 0, 1]), int32(9), Buffer.alloc(40, 0xab)]); return Buffer.concat([int32(p.length), p]); } },
+  { name: "Produce cut before acks", bytes: () => { const p = Buffer.from([0, 0, 0, 9, ...int32(1), 0, 1, 0x78, 0]); return Buffer.concat([int32(p.length), p]); } },
+  { name: "Metadata v12 body truncated (broker rejects it)", bytes: () => { const p = Buffer.from([0, 3, 0, 12, ...int32(1), 0, 1, 0x78, 0, 5]); return Buffer.concat([int32(p.length), p]); } },
 ];
 
 const unavailable = kafkaUnavailableReason();

@@ -6,7 +6,6 @@ import t from "tap";
 import { kafkaUnavailableReason, uniqueTopic, useCluster } from "../../rig/index.js";
 import { RawKafka } from "../../clients/raw-kafka.js";
 import { startTestProxy } from "./proxy-harness.js";
-import { concat } from "../../../host/proxy/bytes.js";
 
 const unavailable = kafkaUnavailableReason();
 if (unavailable) t.plan(0, unavailable);
@@ -57,7 +56,7 @@ else {
     hsReq.writeInt16BE(4, 8);
     hsReq.write("test", 10);
     hsReq.writeInt16BE(mech.length, 14);
-    raw.sendFrame(concat([hsReq, mech]));
+    raw.sendFrame(Buffer.concat([hsReq, mech]));
     const hs = await raw.nextFrame();
     t.equal(hs.readInt32BE(0), 77, "SaslHandshake v0 answered");
     t.equal(hs.readInt16BE(4), 0, "SaslHandshake v0 accepted");
