@@ -28,20 +28,6 @@ export function defaultWasmPath(): string {
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 
-/**
- * A Buffer seen as the Uint8Array it is. @types/node 20.9 declares Buffer against an older
- * Uint8Array than TypeScript 6's lib, so the compiler refuses Buffers where Uint8Arrays go.
- */
-function bytesOf(b: Buffer): Uint8Array {
-  return b as unknown as Uint8Array;
-}
-
-function copyOf(b: Buffer): Buffer {
-  const c = Buffer.allocUnsafe(b.length);
-  bytesOf(c).set(bytesOf(b));
-  return c;
-}
-
 export interface RecordFailure {
   /** Index of the record within its batch. */
   index: number;
@@ -93,7 +79,7 @@ export class KsealFilter {
     }
     let limits: ReturnType<typeof declaredMemoryLimits>;
     try {
-      limits = declaredMemoryLimits(bytesOf(bytes));
+      limits = declaredMemoryLimits(bytes);
     } catch (cause) {
       throw new KsealError("WASM_ABI_MISMATCH", "unreadable memory section", { cause });
     }
@@ -160,13 +146,13 @@ export class KsealFilter {
     const block = this.alloc(DEK_BYTES + IV_SEED_BYTES + edek.length);
     try {
       const mem = this.bytes();
-      mem.set(bytesOf(dek), block);
-      mem.set(bytesOf(ivSeed), block + DEK_BYTES);
-      mem.set(bytesOf(edek), block + DEK_BYTES + IV_SEED_BYTES);
+      mem.set(dek, block);
+      mem.set(ivSeed, block + DEK_BYTES);
+      mem.set(edek, block + DEK_BYTES + IV_SEED_BYTES);
       const st = this.call(() => this.exports.slot_load(
         slot, block, block + DEK_BYTES + IV_SEED_BYTES, edek.length, block + DEK_BYTES, options.budget >>> 0 | 0));
       if (st !== STATUS.OK) throw statusError("slot_load", st);
-      this.slotEdeks.set(slot, copyOf(edek));
+      this.slotEdeks.set(slot, Buffer.from(edek));
     } finally {
       this.free(block, true, gen);
     }
@@ -222,7 +208,7 @@ export class KsealFilter {
         const off = this.u32(table + i * 8);
         const len = this.u32(table + i * 8 + 4);
         this.checkBound(off + len <= batch.length && len <= MAX_EDEK_BYTES, "EDEK position");
-        edeks.push(copyOf(batch.subarray(off, off + len)));
+        edeks.push(Buffer.from(batch.subarray(off, off + len)));
       }
       this.free(table, false);
       return edeks;
@@ -243,7 +229,7 @@ export class KsealFilter {
     for (const [edek, slot] of edekToSlot) {
       const held = this.slotEdeks.get(slot);
       if (!held) throw new KsealError("WASM_KEY_SLOT_EMPTY", `slot ${slot}`);
-      if (Buffer.compare(bytesOf(held), bytesOf(edek)) !== 0) throw new KsealError("WASM_EDEK_INVALID", `slot ${slot} holds another EDEK`);
+      if (!held.equals(edek)) throw new KsealError("WASM_EDEK_INVALID", `slot ${slot} holds another EDEK`);
       if (!slots.includes(slot)) slots.push(slot);
     }
     if (slots.length > this.slotCount) throw new KsealError("WASM_BAD_ARGUMENT", "more slots than the module has");
@@ -277,7 +263,7 @@ export class KsealFilter {
     const { batches, trailing } = splitRecordBatches(records);
     const out = batches.map((b) => this.encryptBatch(b, slot));
     if (out.every((b, i) => b === batches[i])) return records;
-    return Buffer.concat([...out, trailing].map(bytesOf));
+    return Buffer.concat([...out, trailing]);
   }
 
   /** The distinct EDEKs of every whole batch of a records field (Fetch), in order of appearance. */
@@ -285,7 +271,7 @@ export class KsealFilter {
     const out: Buffer[] = [];
     for (const batch of splitRecordBatches(records).batches) {
       for (const edek of this.listEdeks(batch)) {
-        if (!out.some((e) => Buffer.compare(bytesOf(e), bytesOf(edek)) === 0)) out.push(edek);
+        if (!out.some((e) => e.equals(edek))) out.push(edek);
       }
     }
     return out;
@@ -311,7 +297,7 @@ export class KsealFilter {
     });
     if (failures.length > 0) return { records: null, failures };
     if (out.every((b, i) => b === batches[i])) return { records, failures };
-    return { records: Buffer.concat([...out, trailing].map(bytesOf)), failures };
+    return { records: Buffer.concat([...out, trailing]), failures };
   }
 
   /** CRC-32C (Castagnoli) of data, as record batches v2 use it. */
@@ -403,7 +389,7 @@ export class KsealFilter {
 
   private copyIn(data: Buffer): number {
     const p = this.alloc(data.length);
-    this.bytes().set(bytesOf(data), p);
+    this.bytes().set(data, p);
     return p;
   }
 
@@ -412,7 +398,7 @@ export class KsealFilter {
     this.checkBound(len >= BATCH_HEADER_BYTES && len <= LIMITS.wasmMaxBatchBytes, "output length");
     this.checkRegion(ptr, len);
     const out = Buffer.allocUnsafe(len);
-    bytesOf(out).set(this.bytes().subarray(ptr, ptr + len));
+    out.set(this.bytes().subarray(ptr, ptr + len));
     this.free(ptr, wipe);
     return out;
   }

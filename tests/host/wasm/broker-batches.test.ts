@@ -24,7 +24,7 @@ function call(host: string, port: number, apiKey: number, version: number, body:
   const payload = cat(i16(apiKey), i16(version), i32(1), str("kseal-wasm-test"), body);
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port }, () => s.write(u8(cat(i32(payload.length), payload))));
-    let got = Buffer.alloc(0);
+    let got: Buffer = Buffer.alloc(0);
     s.on("data", (d: Buffer) => {
       got = cat(got, d);
       if (got.length >= 4 && got.length >= 4 + got.readInt32BE(0)) {
@@ -182,7 +182,7 @@ if (!unavailable) {
 
     // the coordinator writes the commit marker after EndTxn returns: fetch until it is there
     let error = -1;
-    let records = Buffer.alloc(0);
+    let records: Buffer = Buffer.alloc(0);
     for (let i = 0; i < 50; i++) {
       ({ error, records } = await fetchRecords(leader.host, leader.port, topic, 0n));
       if (error === 0 && records.length > 12 + records.readInt32BE(8)) break;

@@ -36,5 +36,5 @@ export function codeOf(fn: () => unknown): string {
   }
 }
 
-/** A fresh copy of b (Buffer.from(Buffer) trips @types/node 20.9 under TypeScript 6). */
+/** A fresh copy of b. */
 export const copy = (b: Buffer): Buffer => Buffer.from(u8(b));
