@@ -95,6 +95,38 @@ t.test("pointers and lengths returned by the module are bounds-checked", async (
   }
 });
 
+t.test("EDEK tables and failure tables that point outside the batch are refused", async (t) => {
+  const f = await filterWithKey();
+  type Exports = Record<string, unknown> & { memory: WebAssembly.Memory; kseal_io: WebAssembly.Global };
+  const inner = f as unknown as { exports: Exports };
+  const enc = f.encryptBatch(buildBatch({ records: [{ key: null, value: Buffer.from("x") }] }), 0);
+  const table = 1024; // inside memory; what it says is what matters
+  const codeOfCall = (fn: () => unknown): string => { try { fn(); return "no error"; } catch (e) { return (e as { code: string }).code; } };
+  // each violation replaces the instance, so every lie is written into the current one
+  const lie = (name: string, io: number[], entries: number[], status: number) => {
+    const real = inner.exports;
+    const at = Number(real.kseal_io.value);
+    inner.exports = {
+      ...real,
+      [name]: () => {
+        const v = new DataView(real.memory.buffer);
+        io.forEach((w, i) => v.setUint32(at + i * 4, w, true));
+        entries.forEach((w, i) => v.setUint32(table + i * 4, w, true));
+        return status;
+      },
+    };
+  };
+  lie("list_edeks", [table, 1], [enc.length - 2, 10], 0);
+  t.equal(codeOfCall(() => f.listEdeks(enc)), "WASM_OUT_OF_BOUNDS", "EDEK running past the batch");
+  lie("list_edeks", [table, 65], [], 0);
+  t.equal(codeOfCall(() => f.listEdeks(enc)), "WASM_OUT_OF_BOUNDS", "more EDEKs than slots");
+  lie("decrypt_batch", [0, 0, 0, table, 1, 0], [5, 32], 16);
+  t.equal(codeOfCall(() => f.decryptBatch(enc, [])), "WASM_OUT_OF_BOUNDS", "failure for a record the batch does not have");
+  lie("decrypt_batch", [0, 0, 0, table, 1, 0], [0, 99], 16);
+  t.equal(codeOfCall(() => f.decryptBatch(enc, [])), "WASM_OUT_OF_BOUNDS", "unknown per-record status");
+  t.equal(f.generation, 4, "each violation replaced the instance");
+});
+
 t.test("crc32c export: the standard check value and RFC 3720 B.4 vectors", async (t) => {
   const f = await filterWithKey();
   const hex = (s: string) => Buffer.from(s, "hex");
