@@ -44,6 +44,11 @@ export const ERRORS = {
   WASM_EDEK_INVALID: { summary: "EDEK is longer than the format allows or does not match its slot", retriable: false, kafkaCode: -1 },
   WASM_TOO_MANY_EDEKS: { summary: "record batch needs more distinct DEKs than the filter has key slots", retriable: false, kafkaCode: -1 },
   WASM_RECORD_DECRYPT_FAILED: { summary: "records of the batch could not be decrypted (integrity, format or missing key)", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
+  // Record batch compression (host/compression)
+  COMPRESSION_UNSUPPORTED: { summary: "record batch uses a compression codec kseal does not know", retriable: false, kafkaCode: 76 /* UNSUPPORTED_COMPRESSION_TYPE */ },
+  COMPRESSION_CORRUPT: { summary: "compressed records could not be decoded (corrupt, truncated or bad framing)", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
+  COMPRESSION_TOO_LARGE: { summary: "records decompress to more than the decompressed batch limit", retriable: false, kafkaCode: 10 /* MESSAGE_TOO_LARGE */ },
+  RECORD_BATCH_INVALID: { summary: "record batch header is malformed (length, magic, CRC-32C or codec bits)", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

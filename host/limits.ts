@@ -25,4 +25,10 @@ export const LIMITS = {
   wasmMaxMemoryPages: 2048,
   /** How long to wait for a TCP connection to a broker before failing the client connection. */
   upstreamConnectTimeoutMs: 10_000,
+  /** Largest records section a compressed batch may expand to when kseal decompresses it. The
+   * plain batch must fit the WASM filter anyway (wasmMaxBatchBytes), and without a cap a small
+   * batch could be a decompression bomb: gzip expands up to ~1000x, LZ4 ~250x, zstd and snappy
+   * more, so a 1 MiB produce could claim gigabytes. Every codec is checked before or while
+   * allocating, not after. */
+  maxDecompressedBatchBytes: 48 * 1024 * 1024 - 61,
 } as const;
