@@ -25,6 +25,51 @@ export const LIMITS = {
   wasmMaxMemoryPages: 2048,
   /** How long to wait for a TCP connection to a broker before failing the client connection. */
   upstreamConnectTimeoutMs: 10_000,
+  /** After a broker closes its side, how long the client may keep its half of the connection
+   * open before the proxy destroys it; real clients close at once, this only reclaims sockets. */
+  clientEndGraceMs: 5_000,
+  /** Records one DEK may encrypt before a new one is generated (configurable). The format spec's
+   * default: far below NIST SP 800-38D's 2^32 invocations per key, and it bounds what one leaked
+   * DEK exposes. */
+  dekMaxRecords: 5_000_000,
+  /** Age at which a DEK is replaced in the background while it keeps serving (configurable). */
+  dekRefreshMs: 60 * 60 * 1000,
+  /** Age after which a DEK never encrypts again, even when the KMS cannot deliver a new one
+   * (configurable): a KMS outage stops encryption after this, rather than stretching key use. */
+  dekExpireMs: 2 * 60 * 60 * 1000,
+  /** Fraction of a DEK's record budget after which its successor is fetched in the background, so
+   * that running out of budget swaps keys without a produce waiting on the KMS. */
+  dekPrefetchAtFraction: 0.9,
+  /** Pause after a failed background DEK refresh before the next attempt; the current DEK keeps
+   * serving meanwhile, and a KMS that is down is not hammered once per batch. */
+  dekRefreshRetryMs: 10_000,
+  /** How long an alias the KMS does not know stays known-unknown before it is asked again: produce
+   * requests to an unresolved topic must not each cost a KMS round trip. */
+  kmsUnknownAliasRetryMs: 30_000,
+  /** Longest wait for one KMS call (resolve, generate, decrypt) before it counts as unavailable
+   * (configurable). Produce and fetch requests wait on it while no usable key is cached, and
+   * Kafka clients' request.timeout.ms defaults to 30 s. */
+  kmsCallTimeoutMs: 10_000,
+  /** Period of the sweep that wipes DEKs past their hard expiry when no batch asks for them. */
+  dekSweepIntervalMs: 30_000,
+  /** Unwrapped DEKs kept for decryption (configurable), least recently used evicted first. One
+   * entry is under 200 bytes; a proxy producing to many topics for a day creates a few thousand. */
+  edekCacheMaxEntries: 10_000,
+  /** Time an unwrapped DEK stays cached for decryption (configurable): bounds how long a revoked
+   * KEK keeps working and how long key material sits in memory. */
+  edekCacheTtlMs: 60 * 60 * 1000,
+  /** Longest alias accepted by kseal's KMS layer: Kafka topic names are at most 249 characters,
+   * and an alias template adds a short prefix. */
+  kmsMaxAliasLength: 512,
+  /** scrypt cost of the local KMS passphrase (N = 2^15, r = 8, p = 1): the OWASP-recommended
+   * minimum, about 0.1 s and 32 MiB per unlock. Files may declare up to 2^17 (128 MiB). */
+  localKmsScryptLogN: 15,
+  localKmsScryptMaxLogN: 17,
+  /** Wait for another process's lock on the local KMS key file before giving up. */
+  localKmsLockTimeoutMs: 10_000,
+  /** Age after which a key file lock is taken to be left over from a crashed process. A holder
+   * only keeps it for one read-modify-write (milliseconds plus one scrypt derivation). */
+  localKmsStaleLockMs: 30_000,
   /** Largest records section a compressed batch may expand to when kseal decompresses it. The
    * plain batch must fit the WASM filter anyway (wasmMaxBatchBytes), and without a cap a small
    * batch could be a decompression bomb: gzip expands up to ~1000x, LZ4 ~250x, zstd and snappy

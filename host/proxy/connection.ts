@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import type { ApiCodec } from "../protocol/codec.js";
 import type { HostPort, ProxyLimits } from "../config/proxy-config.js";
 import { KsealError, isKsealError } from "../errors.js";
+import { LIMITS } from "../limits.js";
 import { API } from "./api-keys.js";
 import type { FilterContext, ProxyFilter, ProxyState, RequestHeaderInfo } from "./filter.js";
 import {
@@ -110,6 +111,8 @@ export class ClientConnection {
           this.log.info("broker closed the connection; closing the client connection");
           this.closed = true;
           this.client.end();
+          // A client that never closes its side must not keep the socket forever.
+          setTimeout(() => this.client.destroy(), LIMITS.clientEndGraceMs).unref();
           this.host.onClosed(this);
         });
         sock.on("drain", () => this.resume("upstream-full"));
