@@ -3,7 +3,7 @@
 // rules; tampering and unknown versions fail per record and release no plaintext.
 import t from "tap";
 import { randomBytes } from "node:crypto";
-import { buildBatch, parseBatch, type TestRecord } from "./support/kafka-batch.js";
+import { buildBatch, crc32cReference, parseBatch, type TestRecord } from "./support/kafka-batch.js";
 import { ENCRYPTION_HEADER, parcel, wrapper } from "./support/record-format.js";
 import { DEK, EDEK, codeOf, copy, filterWithKey, mixedRecords, u8 } from "./support/fixtures.js";
 
@@ -121,4 +121,33 @@ t.test("several DEKs in one batch: listed once each, in order, each record opene
   const { batch } = f.decryptBatch(input, [[edek2, 5], [EDEK, 0]]);
   t.same(parseBatch(batch!).records.map((r) => r.value!.toString()), ["b1", "a1", "b2"]);
   t.equal(codeOf(() => f.encryptBatch(buildBatch({ records: [{ key: null, value: Buffer.from("x") }] }), 5)), "WASM_KEY_SLOT_EXHAUSTED", "budget 0 = decrypt only");
+});
+
+t.test("mutating any byte of an encrypted value never yields a different value", async (t) => {
+  const f = await filterWithKey();
+  const values = [Buffer.from("alpha"), Buffer.alloc(0), Buffer.from("x".repeat(300))];
+  const input = buildBatch({ records: values.map((value) => ({ key: null, value })) });
+  const enc = f.encryptBatch(input, 0);
+  const parsed = parseBatch(enc);
+  let failedCount = 0;
+  let okCount = 0;
+  parsed.records.forEach((_, ri) => {
+    const value = parsed.records[ri]!.value!;
+    const valueStart = value.byteOffset - enc.byteOffset;
+    for (let i = 0; i < value.length; i += value.length > 100 ? 7 : 1) {
+      const m = copy(enc);
+      m[valueStart + i]! ^= 1 << (i % 8);
+      m.writeUInt32BE(crc32cReference(u8(m.subarray(21))), 17);
+      const r = f.decryptBatch(m, [[EDEK, 0]]);
+      if (r.batch === null) {
+        failedCount++;
+        if (r.failures.length !== 1 || r.failures[0]!.index !== ri) t.fail(`record ${ri} byte ${i}: wrong failure ${JSON.stringify(r.failures)}`);
+      } else {
+        okCount++;
+        t.fail(`record ${ri} value byte ${i} decrypted despite tampering`);
+      }
+    }
+  });
+  t.ok(failedCount > 80, `${failedCount} tampered values, all refused`);
+  t.equal(okCount, 0);
 });
