@@ -28,57 +28,78 @@ const WORD = memory.data(128, 16);
 const SHIFT_ROWS = memory.data<u8>([0, 1, 2, 3, 5, 6, 7, 4, 10, 11, 8, 9, 15, 12, 13, 14], 16);
 
 
-// Runs `rounds` AES rounds on the 8 blocks at src (128 bytes) and writes them to dst (may equal src).
-// rk holds rounds + 1 bitsliced round keys. With linear = false the rounds are SubBytes and
-// AddRoundKey only (used by the key schedule's SubWord).
-// ghashBlocks > 0 interleaves that many steps of the pending GHASH job (ghash.ts), one after each
+// Flags of aesRounds8.
+const NO_LINEAR: i32 = 1; // rounds are SubBytes and AddRoundKey only (SubWord of the key schedule)
+const IN_PLANES: i32 = 2; // src (xor src2) is a bitsliced state entering round `first`
+const OUT_PLANES: i32 = 4; // store the bitsliced state instead of blocks
+const KEEP_15: i32 = 8; // after SubBytes, keep only state byte 15 (row 3, column 3)
+const DROP_15: i32 = 16; // after SubBytes, zero state byte 15
+
+// Runs AES rounds first..last on 8 blocks: the blocks at src (128 bytes, transposed here and
+// given AddRoundKey with round key first - 1), or with IN_PLANES the bitsliced state src ^ src2.
+// rk holds the bitsliced round keys (round r at rk + 128 r). Writes 8 blocks, or with OUT_PLANES
+// the bitsliced state, to dst (may equal src).
+// ghashSteps > 0 interleaves that many steps of the pending GHASH job (ghash.ts), one after each
 // of the first rounds, so the scalar multiplier work overlaps the vector rounds.
-function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool, ghashSteps: i32): void {
-  let q0 = v128.load(src, 0);
-  let q1 = v128.load(src, 16);
-  let q2 = v128.load(src, 32);
-  let q3 = v128.load(src, 48);
-  let q4 = v128.load(src, 64);
-  let q5 = v128.load(src, 80);
-  let q6 = v128.load(src, 96);
-  let q7 = v128.load(src, 112);
+function aesRounds8(rk: usize, src: usize, src2: usize, dst: usize, first: i32, last: i32, flags: i32, ghashSteps: i32): void {
+  let q0: v128, q1: v128, q2: v128, q3: v128, q4: v128, q5: v128, q6: v128, q7: v128;
   const M55 = i8x16.splat(0x55), M33 = i8x16.splat(0x33), M0F = i8x16.splat(0x0f);
   const sr = v128.load(SHIFT_ROWS);
   let t: v128;
-  // Transpose: register b byte p bit j -> register j byte p bit b.
-  t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), M55); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1));
-  t = v128.and(v128.xor(i64x2.shr_u(q2, 1), q3), M55); q3 = v128.xor(q3, t); q2 = v128.xor(q2, i64x2.shl(t, 1));
-  t = v128.and(v128.xor(i64x2.shr_u(q4, 1), q5), M55); q5 = v128.xor(q5, t); q4 = v128.xor(q4, i64x2.shl(t, 1));
-  t = v128.and(v128.xor(i64x2.shr_u(q6, 1), q7), M55); q7 = v128.xor(q7, t); q6 = v128.xor(q6, i64x2.shl(t, 1));
-  t = v128.and(v128.xor(i64x2.shr_u(q0, 2), q2), M33); q2 = v128.xor(q2, t); q0 = v128.xor(q0, i64x2.shl(t, 2));
-  t = v128.and(v128.xor(i64x2.shr_u(q1, 2), q3), M33); q3 = v128.xor(q3, t); q1 = v128.xor(q1, i64x2.shl(t, 2));
-  t = v128.and(v128.xor(i64x2.shr_u(q4, 2), q6), M33); q6 = v128.xor(q6, t); q4 = v128.xor(q4, i64x2.shl(t, 2));
-  t = v128.and(v128.xor(i64x2.shr_u(q5, 2), q7), M33); q7 = v128.xor(q7, t); q5 = v128.xor(q5, i64x2.shl(t, 2));
-  t = v128.and(v128.xor(i64x2.shr_u(q0, 4), q4), M0F); q4 = v128.xor(q4, t); q0 = v128.xor(q0, i64x2.shl(t, 4));
-  t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), M0F); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4));
-  t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), M0F); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4));
-  t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), M0F); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4));
-  // Column-major state bytes (p = row + 4 * column) to row-major (4 * row + column).
-  q0 = i8x16.shuffle(q0, q0, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q1 = i8x16.shuffle(q1, q1, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q2 = i8x16.shuffle(q2, q2, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q3 = i8x16.shuffle(q3, q3, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q4 = i8x16.shuffle(q4, q4, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q5 = i8x16.shuffle(q5, q5, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q6 = i8x16.shuffle(q6, q6, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q7 = i8x16.shuffle(q7, q7, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  if (flags & IN_PLANES) {
+    q0 = v128.xor(v128.load(src, 0), v128.load(src2, 0));
+    q1 = v128.xor(v128.load(src, 16), v128.load(src2, 16));
+    q2 = v128.xor(v128.load(src, 32), v128.load(src2, 32));
+    q3 = v128.xor(v128.load(src, 48), v128.load(src2, 48));
+    q4 = v128.xor(v128.load(src, 64), v128.load(src2, 64));
+    q5 = v128.xor(v128.load(src, 80), v128.load(src2, 80));
+    q6 = v128.xor(v128.load(src, 96), v128.load(src2, 96));
+    q7 = v128.xor(v128.load(src, 112), v128.load(src2, 112));
+  } else {
+    q0 = v128.load(src, 0);
+    q1 = v128.load(src, 16);
+    q2 = v128.load(src, 32);
+    q3 = v128.load(src, 48);
+    q4 = v128.load(src, 64);
+    q5 = v128.load(src, 80);
+    q6 = v128.load(src, 96);
+    q7 = v128.load(src, 112);
+    // Transpose: register b byte p bit j -> register j byte p bit b.
+    t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), M55); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(i64x2.shr_u(q2, 1), q3), M55); q3 = v128.xor(q3, t); q2 = v128.xor(q2, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(i64x2.shr_u(q4, 1), q5), M55); q5 = v128.xor(q5, t); q4 = v128.xor(q4, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(i64x2.shr_u(q6, 1), q7), M55); q7 = v128.xor(q7, t); q6 = v128.xor(q6, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(i64x2.shr_u(q0, 2), q2), M33); q2 = v128.xor(q2, t); q0 = v128.xor(q0, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(i64x2.shr_u(q1, 2), q3), M33); q3 = v128.xor(q3, t); q1 = v128.xor(q1, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(i64x2.shr_u(q4, 2), q6), M33); q6 = v128.xor(q6, t); q4 = v128.xor(q4, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(i64x2.shr_u(q5, 2), q7), M33); q7 = v128.xor(q7, t); q5 = v128.xor(q5, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(i64x2.shr_u(q0, 4), q4), M0F); q4 = v128.xor(q4, t); q0 = v128.xor(q0, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), M0F); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), M0F); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), M0F); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4));
+    // Column-major state bytes (p = row + 4 * column) to row-major (4 * row + column).
+    q0 = i8x16.shuffle(q0, q0, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q1 = i8x16.shuffle(q1, q1, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q2 = i8x16.shuffle(q2, q2, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q3 = i8x16.shuffle(q3, q3, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q4 = i8x16.shuffle(q4, q4, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q5 = i8x16.shuffle(q5, q5, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q6 = i8x16.shuffle(q6, q6, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q7 = i8x16.shuffle(q7, q7, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
 
-  // FIPS 197 §5.1.4 AddRoundKey (round 0).
-  q0 = v128.xor(q0, v128.load(rk, 0));
-  q1 = v128.xor(q1, v128.load(rk, 16));
-  q2 = v128.xor(q2, v128.load(rk, 32));
-  q3 = v128.xor(q3, v128.load(rk, 48));
-  q4 = v128.xor(q4, v128.load(rk, 64));
-  q5 = v128.xor(q5, v128.load(rk, 80));
-  q6 = v128.xor(q6, v128.load(rk, 96));
-  q7 = v128.xor(q7, v128.load(rk, 112));
+    // FIPS 197 §5.1.4 AddRoundKey (round first - 1).
+    const k0 = rk + (<usize>(first - 1) << 7);
+    q0 = v128.xor(q0, v128.load(k0, 0));
+    q1 = v128.xor(q1, v128.load(k0, 16));
+    q2 = v128.xor(q2, v128.load(k0, 32));
+    q3 = v128.xor(q3, v128.load(k0, 48));
+    q4 = v128.xor(q4, v128.load(k0, 64));
+    q5 = v128.xor(q5, v128.load(k0, 80));
+    q6 = v128.xor(q6, v128.load(k0, 96));
+    q7 = v128.xor(q7, v128.load(k0, 112));
+  }
 
-  for (let r = 1; r <= rounds; r++) {
+  for (let r = first; r <= last; r++) {
     // FIPS 197 §5.1.1 SubBytes: the Boyar-Peralta S-box circuit (GF(2^8) inverse and affine map
     // in 32 AND and 83 XOR gates), inputs x0..x7 = bits 7..0, outputs s0..s7 = bits 7..0, xor 0x63
     // (folded into the round keys).
@@ -201,7 +222,14 @@ function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool
       const s2 = v128.xor(t55, t67);
       q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
     }
-    if (linear) {
+    if (flags & (KEEP_15 | DROP_15)) {
+      // Split of round 1 for counter mode (aes256CtrInit / aes256CtrConst).
+      let m = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1);
+      if (flags & DROP_15) m = v128.not(m);
+      q0 = v128.and(q0, m); q1 = v128.and(q1, m); q2 = v128.and(q2, m); q3 = v128.and(q3, m);
+      q4 = v128.and(q4, m); q5 = v128.and(q5, m); q6 = v128.and(q6, m); q7 = v128.and(q7, m);
+    }
+    if (!(flags & NO_LINEAR)) {
       // FIPS 197 §5.1.2 ShiftRows: row r of the row-major plane rotates left by r bytes.
       q0 = i8x16.swizzle(q0, sr);
       q1 = i8x16.swizzle(q1, sr);
@@ -211,8 +239,8 @@ function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool
       q5 = i8x16.swizzle(q5, sr);
       q6 = i8x16.swizzle(q6, sr);
       q7 = i8x16.swizzle(q7, sr);
-      if (r < rounds) {
-        // FIPS 197 §5.1.3 MixColumns with rows as 32-bit lanes: b = rows rotated up by one,
+      if (r < 14) {
+        // FIPS 197 §5.1.3 MixColumns (every round but the last, §5.1) with rows as 32-bit lanes: b = rows rotated up by one,
         // c = q ^ b; MixColumns(q) = xtime(c) ^ b ^ (c rotated up by two rows).
         const b0 = i32x4.shuffle(q0, q0, 1, 2, 3, 0);
         const b1 = i32x4.shuffle(q1, q1, 1, 2, 3, 0);
@@ -251,31 +279,33 @@ function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool
     q5 = v128.xor(q5, v128.load(k, 80));
     q6 = v128.xor(q6, v128.load(k, 96));
     q7 = v128.xor(q7, v128.load(k, 112));
-    if (r <= ghashSteps) ghashJobStep(r - 1);
+    if (r - first < ghashSteps) ghashJobStep(r - first);
   }
 
-  // Back to column-major byte order.
-  q0 = i8x16.shuffle(q0, q0, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q1 = i8x16.shuffle(q1, q1, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q2 = i8x16.shuffle(q2, q2, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q3 = i8x16.shuffle(q3, q3, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q4 = i8x16.shuffle(q4, q4, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q5 = i8x16.shuffle(q5, q5, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q6 = i8x16.shuffle(q6, q6, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  q7 = i8x16.shuffle(q7, q7, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  // Transpose back (the transposition is its own inverse).
-  t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), M55); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1));
-  t = v128.and(v128.xor(i64x2.shr_u(q2, 1), q3), M55); q3 = v128.xor(q3, t); q2 = v128.xor(q2, i64x2.shl(t, 1));
-  t = v128.and(v128.xor(i64x2.shr_u(q4, 1), q5), M55); q5 = v128.xor(q5, t); q4 = v128.xor(q4, i64x2.shl(t, 1));
-  t = v128.and(v128.xor(i64x2.shr_u(q6, 1), q7), M55); q7 = v128.xor(q7, t); q6 = v128.xor(q6, i64x2.shl(t, 1));
-  t = v128.and(v128.xor(i64x2.shr_u(q0, 2), q2), M33); q2 = v128.xor(q2, t); q0 = v128.xor(q0, i64x2.shl(t, 2));
-  t = v128.and(v128.xor(i64x2.shr_u(q1, 2), q3), M33); q3 = v128.xor(q3, t); q1 = v128.xor(q1, i64x2.shl(t, 2));
-  t = v128.and(v128.xor(i64x2.shr_u(q4, 2), q6), M33); q6 = v128.xor(q6, t); q4 = v128.xor(q4, i64x2.shl(t, 2));
-  t = v128.and(v128.xor(i64x2.shr_u(q5, 2), q7), M33); q7 = v128.xor(q7, t); q5 = v128.xor(q5, i64x2.shl(t, 2));
-  t = v128.and(v128.xor(i64x2.shr_u(q0, 4), q4), M0F); q4 = v128.xor(q4, t); q0 = v128.xor(q0, i64x2.shl(t, 4));
-  t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), M0F); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4));
-  t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), M0F); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4));
-  t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), M0F); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4));
+  if (!(flags & OUT_PLANES)) {
+    // Back to column-major byte order.
+    q0 = i8x16.shuffle(q0, q0, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q1 = i8x16.shuffle(q1, q1, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q2 = i8x16.shuffle(q2, q2, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q3 = i8x16.shuffle(q3, q3, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q4 = i8x16.shuffle(q4, q4, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q5 = i8x16.shuffle(q5, q5, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q6 = i8x16.shuffle(q6, q6, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    q7 = i8x16.shuffle(q7, q7, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    // Transpose back (the transposition is its own inverse).
+    t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), M55); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(i64x2.shr_u(q2, 1), q3), M55); q3 = v128.xor(q3, t); q2 = v128.xor(q2, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(i64x2.shr_u(q4, 1), q5), M55); q5 = v128.xor(q5, t); q4 = v128.xor(q4, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(i64x2.shr_u(q6, 1), q7), M55); q7 = v128.xor(q7, t); q6 = v128.xor(q6, i64x2.shl(t, 1));
+    t = v128.and(v128.xor(i64x2.shr_u(q0, 2), q2), M33); q2 = v128.xor(q2, t); q0 = v128.xor(q0, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(i64x2.shr_u(q1, 2), q3), M33); q3 = v128.xor(q3, t); q1 = v128.xor(q1, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(i64x2.shr_u(q4, 2), q6), M33); q6 = v128.xor(q6, t); q4 = v128.xor(q4, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(i64x2.shr_u(q5, 2), q7), M33); q7 = v128.xor(q7, t); q5 = v128.xor(q5, i64x2.shl(t, 2));
+    t = v128.and(v128.xor(i64x2.shr_u(q0, 4), q4), M0F); q4 = v128.xor(q4, t); q0 = v128.xor(q0, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), M0F); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), M0F); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4));
+    t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), M0F); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4));
+  }
   v128.store(dst, q0, 0);
   v128.store(dst, q1, 16);
   v128.store(dst, q2, 32);
@@ -288,13 +318,50 @@ function aesRounds8(rk: usize, src: usize, dst: usize, rounds: i32, linear: bool
 
 // Encrypts the 8 blocks at src (128 bytes) into dst (may equal src) with a schedule from aes256ExpandKey.
 export function aes256Encrypt8(rk: usize, src: usize, dst: usize): void {
-  aesRounds8(rk, src, dst, 14, true, 0);
+  aesRounds8(rk, src, 0, dst, 1, 14, 0, 0);
 }
 
 // The same, also running steps 0..ghashSteps-1 (at most 8) of the GHASH job started by the caller
 // with ghashJobStart; the caller then runs ghashJobFinish.
 export function aes256Encrypt8WithGhash(rk: usize, src: usize, dst: usize, ghashSteps: i32): void {
-  aesRounds8(rk, src, dst, 14, true, ghashSteps);
+  aesRounds8(rk, src, 0, dst, 1, 14, 0, ghashSteps);
+}
+
+// Counter mode (SP 800-38D §6.5 GCTR) with round 1 split. Within a batch of the 8 counter blocks
+// with 32-bit counters 8m .. 8m+7 only state byte 15 differs, so the state after round 1 is
+// R ^ V[(8m mod 256) / 8]: R comes from bytes 0..14 (it changes every 32 batches) and V, the part
+// of byte 15 (linear after SubBytes), is tabulated once per key for the 32 possible values of
+// that byte's top 5 bits. Both are looked up by the public counter only.
+export const AES256_CTR_TABLE_BYTES: i32 = 32 * 128;
+const KEYS01 = memory.data(256, 16);
+
+// Fills the table V (AES256_CTR_TABLE_BYTES at tbl) for a schedule rk.
+export function aes256CtrInit(rk: usize, tbl: usize): void {
+  memory.copy(KEYS01, rk, 128);
+  memory.fill(KEYS01 + 128, 0, 128);
+  for (let g = 0; g < 32; g++) {
+    memory.fill(WORD, 0, 128);
+    for (let b = 0; b < 8; b++) store<u8>(WORD + <usize>((b << 4) + 15), <u8>((g << 3) + b));
+    aesRounds8(KEYS01, WORD, 0, tbl + (<usize>g << 7), 1, 1, OUT_PLANES | KEEP_15, 0);
+  }
+  memory.fill(KEYS01, 0, 256);
+  memory.fill(WORD, 0, 128);
+}
+
+// Writes R (128 bytes of bitsliced state) for counter blocks whose bytes 0..14 are those of the
+// 16-byte block at blk.
+export function aes256CtrConst(rk: usize, blk: usize, dst: usize): void {
+  const v = v128.load(blk);
+  for (let b: usize = 0; b < 8; b++) v128.store(WORD + (b << 4), v);
+  aesRounds8(rk, WORD, 0, dst, 1, 1, OUT_PLANES | DROP_15, 0);
+  memory.fill(WORD, 0, 128);
+}
+
+// Encrypts the 8 counter blocks whose bytes 0..14 gave r (aes256CtrConst) and whose byte 15 runs
+// from c & 0xf8 to (c & 0xf8) + 7 into dst, running ghashSteps steps of the pending GHASH job
+// (see aes256Encrypt8WithGhash).
+export function aes256CtrBatch(rk: usize, tbl: usize, r: usize, c: u32, dst: usize, ghashSteps: i32): void {
+  aesRounds8(rk, r, tbl + (<usize>((c & 0xff) >> 3) << 7), dst, 2, 14, IN_PLANES, ghashSteps);
 }
 
 // Writes the 8 bitsliced planes of the 16-byte round key at k xor `fold` to dst (128 bytes).
@@ -312,7 +379,7 @@ function sliceRoundKey(dst: usize, k: usize, fold: i32): void {
 function subWord(w: u32): u32 {
   memory.fill(WORD, 0, 128);
   store<u32>(WORD, w);
-  aesRounds8(ZERO_KEYS, WORD, WORD, 1, false, 0);
+  aesRounds8(ZERO_KEYS, WORD, 0, WORD, 1, 1, NO_LINEAR, 0);
   return load<u32>(WORD) ^ 0x63636363;
 }
 

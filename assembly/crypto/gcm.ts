@@ -13,19 +13,25 @@
 //   [0, 1920)     bitsliced AES-256 round keys (aes.ts)
 //   [1920, 3456)  GHASH key: H^1..H^8 in masked form (ghash.ts)
 //   [3456, 11648) wide GHASH key: 4-bit tables of multiplication by H^16 (ghash-wide.ts)
-import { AES256_ROUND_KEY_BYTES, aes256Encrypt8, aes256Encrypt8WithGhash, aes256ExpandKey } from "./aes";
+//   [11648, 15744) counter-mode round-1 table (aes.ts, aes256CtrInit)
+import {
+  AES256_CTR_TABLE_BYTES, AES256_ROUND_KEY_BYTES, aes256CtrBatch, aes256CtrConst, aes256CtrInit, aes256Encrypt8,
+  aes256ExpandKey,
+} from "./aes";
 import { GHASH_KEY_BYTES, ghashBlocks, ghashInit, ghashJobFinish, ghashJobStart, ghashPowerBytes } from "./ghash";
 import { GHASH_WIDE_GROUP, GHASH_WIDE_KEY_BYTES, ghashWide, ghashWideInit } from "./ghash-wide";
 
-export const GCM_CONTEXT_BYTES: i32 = AES256_ROUND_KEY_BYTES + GHASH_KEY_BYTES + GHASH_WIDE_KEY_BYTES;
+export const GCM_CONTEXT_BYTES: i32 = AES256_ROUND_KEY_BYTES + GHASH_KEY_BYTES + GHASH_WIDE_KEY_BYTES + AES256_CTR_TABLE_BYTES;
 const GHASH_KEY_OFFSET: usize = <usize>AES256_ROUND_KEY_BYTES;
 const GHASH_WIDE_OFFSET: usize = <usize>(AES256_ROUND_KEY_BYTES + GHASH_KEY_BYTES);
+const CTR_TABLE_OFFSET: usize = <usize>(AES256_ROUND_KEY_BYTES + GHASH_KEY_BYTES + GHASH_WIDE_KEY_BYTES);
 // Ciphertexts of at least this many whole blocks take the wide (16-stream SIMD) GHASH; below it
 // the fixed costs of the wide path (transposes, final 16-block combination) do not pay off.
 const WIDE_MIN_BLOCKS: i32 = 32;
 
 const CTR = memory.data(128, 16); // 8 counter blocks
 const KS = memory.data(128, 16); // their keystream
+const R1 = memory.data(128, 16); // round-1 state of the current 256-counter segment (aes256CtrConst)
 const Y = memory.data(16, 16); // GHASH state
 const BLK = memory.data(16, 16); // padded partial block
 const TAIL = memory.data(160, 16); // last blocks of C, padded, and the length block
@@ -34,6 +40,7 @@ const TAIL = memory.data(160, 16); // last blocks of C, padded, and the length b
 // H = CIPH_K(0^128) (SP 800-38D §7.1 step 1) with its powers.
 export function gcmInit(ctx: usize, key: usize): void {
   aes256ExpandKey(ctx, key);
+  aes256CtrInit(ctx, ctx + CTR_TABLE_OFFSET);
   memory.fill(CTR, 0, 128);
   aes256Encrypt8(ctx, CTR, KS);
   ghashInit(ctx + GHASH_KEY_OFFSET, KS);
@@ -78,17 +85,37 @@ function xorBytes(dst: usize, src: usize, ks: usize, n: i32): void {
   }
 }
 
-// GCTR (SP 800-38D §6.5) from inc32(J0): block 0 of the first keystream batch is CIPH_K(J0) and
-// is left in KS for the tag; data uses counters 2, 3, ...
-function gctr(ctx: usize, base: v128, src: usize, len: i32, dst: usize): void {
+// Keystream for the aligned counters c .. c+7 (c a multiple of 8, at least 8) into KS, with
+// ghashSteps steps of the pending GHASH job; hi tracks the counter segment (c >> 8) whose
+// round-1 state R1 holds (SP 800-38D §6.2 inc32, §6.5 GCTR).
+// @ts-ignore: decorator
+@inline function keystreamAligned(ctx: usize, iv: usize, c: u32, hi: u32, ghashSteps: i32): u32 {
+  if ((c >> 8) != hi) {
+    hi = c >> 8;
+    // IV || counter bytes 12..14 (byte 15 is supplied per batch).
+    store<u64>(BLK, load<u64>(iv));
+    store<u32>(BLK, load<u32>(iv, 8), 8);
+    store<u32>(BLK, bswap<u32>(hi << 8), 12);
+    aes256CtrConst(ctx, BLK, R1);
+  }
+  aes256CtrBatch(ctx, ctx + CTR_TABLE_OFFSET, R1, c, KS, ghashSteps);
+  return hi;
+}
+
+// GCTR (SP 800-38D §6.5) from inc32(J0). The first batch (counters 1..8, computed by the caller
+// into KS) gives CIPH_K(J0) and the first 7 data blocks; later batches run on aligned counters
+// 8m .. 8m+7, and in the one for m = 1 counter 8 is skipped (already used).
+function gctr(ctx: usize, iv: usize, src: usize, len: i32, dst: usize): void {
   let n = len < 112 ? len : 112;
   xorBytes(dst, src, KS + 16, n);
   let off = n;
-  let c: u32 = 9;
+  let c: u32 = 8;
+  let hi: u32 = 0xffffffff;
   while (off < len) {
-    keystream8(ctx, base, c);
-    n = len - off < 128 ? len - off : 128;
-    xorBytes(dst + <usize>off, src + <usize>off, KS, n);
+    hi = keystreamAligned(ctx, iv, c, hi, 0);
+    const skip: i32 = c == 8 ? 16 : 0;
+    n = len - off < 128 - skip ? len - off : 128 - skip;
+    xorBytes(dst + <usize>off, src + <usize>off, KS + <usize>skip, n);
     off += n;
     c += 8;
   }
@@ -147,6 +174,7 @@ function ghashMessage(ctx: usize, aad: usize, aadLen: i32, c: usize, len: i32): 
 
 function wipeScratch(): void {
   memory.fill(KS, 0, 128);
+  memory.fill(R1, 0, 128);
   memory.fill(TAIL, 0, 160);
   v128.store(Y, i64x2.splat(0));
   v128.store(BLK, i64x2.splat(0));
@@ -163,7 +191,7 @@ export function gcmSeal(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usi
     // Long messages: CTR over everything, then the wide GHASH over the ciphertext.
     keystream8(ctx, base, 1);
     const mask0 = v128.load(KS);
-    gctr(ctx, base, src, len, dst);
+    gctr(ctx, iv, src, len, dst);
     ghashMessage(ctx, aad, aadLen, dst, len);
     v128.store(tag, v128.xor(mask0, v128.load(Y)));
     wipeScratch();
@@ -181,20 +209,15 @@ export function gcmSeal(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usi
   let pending = dst;
   let pendingBlocks = n >> 4;
   let off = n;
-  let c: u32 = 9;
+  let c: u32 = 8;
+  let hi: u32 = 0xffffffff;
   while (off < len) {
-    for (let i: u32 = 0; i < 8; i++) {
-      v128.store(CTR + (<usize>i << 4), i32x4.replace_lane(base, 3, bswap<u32>(c + i)));
-    }
-    if (pendingBlocks > 0) {
-      ghashJobStart(tbl, Y, pending, pendingBlocks);
-      aes256Encrypt8WithGhash(ctx, CTR, KS, pendingBlocks);
-      ghashJobFinish();
-    } else {
-      aes256Encrypt8(ctx, CTR, KS);
-    }
-    n = len - off < 128 ? len - off : 128;
-    xorBytes(dst + <usize>off, src + <usize>off, KS, n);
+    if (pendingBlocks > 0) ghashJobStart(tbl, Y, pending, pendingBlocks);
+    hi = keystreamAligned(ctx, iv, c, hi, pendingBlocks);
+    if (pendingBlocks > 0) ghashJobFinish();
+    const skip: i32 = c == 8 ? 16 : 0;
+    n = len - off < 128 - skip ? len - off : 128 - skip;
+    xorBytes(dst + <usize>off, src + <usize>off, KS + <usize>skip, n);
     pending = dst + <usize>off;
     pendingBlocks = n >> 4;
     off += n;
@@ -221,7 +244,7 @@ export function gcmOpen(ctx: usize, iv: usize, aad: usize, aadLen: i32, src: usi
     return false;
   }
   // §7.2 step 3: P = GCTR_K(inc32(J0), C).
-  gctr(ctx, base, src, len, dst);
+  gctr(ctx, iv, src, len, dst);
   wipeScratch();
   return true;
 }
