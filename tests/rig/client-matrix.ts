@@ -1,5 +1,5 @@
 // One produce/consume interface over the independent clients the rig offers (Kafka's Java console
-// tools, kcat/librdkafka, kafkajs), so a test can run every producer against every consumer, for
+// tools, kcat/librdkafka, kafkajs, franz-go), so a test can run every producer against every consumer, for
 // example through the proxy: produce(c1, ...) then consume(c2, ...) and compare the records.
 //
 // Records are text key/value pairs because the console tools speak lines: keys and values must be
@@ -7,11 +7,12 @@
 
 import { CompressionTypes, Kafka, logLevel } from "kafkajs";
 import type { ClusterInfo } from "./cluster-info.js";
+import { franzBinary, goAvailable, runFranz } from "./franz.js";
 import { kafkaTool } from "./kafka-tools.js";
 import { kcatPath, runKcat } from "./kcat.js";
 import { uniqueTopic } from "./test-cluster.js";
 
-export type ClientName = "java" | "kcat" | "kafkajs";
+export type ClientName = "java" | "kcat" | "kafkajs" | "franz";
 export type Codec = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 
 export interface TextRecord {
@@ -31,18 +32,31 @@ export const CLIENT_CODECS: Record<ClientName, Codec[]> = {
   java: ["none", "gzip", "snappy", "lz4", "zstd"],
   kcat: ["none", "gzip", "snappy", "lz4", "zstd"],
   kafkajs: ["none", "gzip"],
+  franz: ["none", "gzip", "snappy", "lz4", "zstd"],
 };
+
+/** Clients that can produce in a transaction (ProduceOptions.transaction). */
+export const TRANSACTIONAL_CLIENTS: ClientName[] = ["kafkajs", "franz"];
 
 /** Codecs each client can read: kafkajs decodes only gzip without codec plugins. */
 export const CLIENT_DECODES: Record<ClientName, Codec[]> = {
   java: ["none", "gzip", "snappy", "lz4", "zstd"],
   kcat: ["none", "gzip", "snappy", "lz4", "zstd"],
   kafkajs: ["none", "gzip"],
+  franz: ["none", "gzip", "snappy", "lz4", "zstd"],
 };
 
-/** Clients usable on this machine (kcat needs its Debian package). */
+/** Clients usable on this machine: kcat needs its Debian package, franz-go the Go toolchain. */
 export function availableClients(): ClientName[] {
-  return kcatPath() ? ["java", "kcat", "kafkajs"] : ["java", "kafkajs"];
+  const all: ClientName[] = ["java", "kafkajs"];
+  if (kcatPath()) all.push("kcat");
+  if (goAvailable()) all.push("franz");
+  return all;
+}
+
+/** Builds what a client needs ahead of time (the franz-go binary), so tests time only the client. */
+export async function prepareClient(client: ClientName): Promise<void> {
+  if (client === "franz") await franzBinary();
 }
 
 /** `count` distinct records, some with non-ASCII text, for matrix tests. */
@@ -80,6 +94,8 @@ function kafkajs(bootstrap: string): Kafka {
 export interface ProduceOptions {
   codec?: Codec;
   acks?: "all" | "1" | "0";
+  /** Produce all records in one transaction, then commit or abort it (TRANSACTIONAL_CLIENTS). */
+  transaction?: "commit" | "abort";
   timeoutMs?: number;
 }
 
@@ -90,6 +106,8 @@ export async function produce(client: ClientName, target: ClientTarget, topic: s
   if (!CLIENT_CODECS[client].includes(codec)) throw new Error(`${client} cannot produce with ${codec}`);
   const acks = opts.acks ?? "all";
   const timeoutMs = opts.timeoutMs ?? 90_000;
+  if (opts.transaction && !TRANSACTIONAL_CLIENTS.includes(client)) throw new Error(`${client} cannot produce transactionally`);
+  const txnId = uniqueTopic("txn");
   switch (client) {
     case "java":
       await kafkaTool(target.info, "console-producer", [
@@ -109,18 +127,36 @@ export async function produce(client: ClientName, target: ClientTarget, topic: s
       return;
     }
     case "kafkajs": {
-      const producer = kafkajs(target.bootstrap).producer();
+      const producer = kafkajs(target.bootstrap).producer(
+        opts.transaction ? { transactionalId: txnId, idempotent: true, maxInFlightRequests: 1 } : {},
+      );
       await producer.connect();
       try {
-        await producer.send({
+        const send = {
           topic,
           acks: acks === "all" ? -1 : Number(acks),
           compression: codec === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
           messages: records.map((r) => ({ key: r.key, value: r.value })),
-        });
+        };
+        if (opts.transaction) {
+          const txn = await producer.transaction();
+          await txn.send(send);
+          await (opts.transaction === "commit" ? txn.commit() : txn.abort());
+        } else {
+          await producer.send(send);
+        }
       } finally {
         await producer.disconnect();
       }
+      return;
+    }
+    case "franz": {
+      const res = await runFranz(
+        ["produce", "-brokers", target.bootstrap, "-topic", topic, "-codec", codec, "-acks", acks, "-timeout", `${timeoutMs}ms`,
+          ...(opts.transaction ? ["-txn", txnId, ...(opts.transaction === "abort" ? ["-abort"] : [])] : [])],
+        { input: lines(records), timeoutMs: timeoutMs + 10_000 },
+      );
+      if (res.code !== 0) throw new Error(`franz-go produce exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
       return;
     }
   }
@@ -128,6 +164,8 @@ export async function produce(client: ClientName, target: ClientTarget, topic: s
 
 export interface ConsumeOptions {
   timeoutMs?: number;
+  /** Default read_uncommitted for every client (their own defaults differ). */
+  isolation?: "read_committed" | "read_uncommitted";
   /** Consumer group of the Java and kafkajs consumers (kcat reads without one); default a fresh
    * one, so every call reads from the beginning. */
   group?: string;
@@ -140,6 +178,7 @@ export interface ConsumeOptions {
 export async function consume(client: ClientName, target: ClientTarget, topic: string, count: number, opts: ConsumeOptions = {}): Promise<TextRecord[]> {
   const timeoutMs = opts.timeoutMs ?? 90_000;
   const group = opts.group ?? uniqueTopic("group");
+  const committed = opts.isolation === "read_committed";
   let got: TextRecord[];
   switch (client) {
     case "java": {
@@ -147,13 +186,15 @@ export async function consume(client: ClientName, target: ClientTarget, topic: s
         "--bootstrap-server", target.bootstrap, "--topic", topic, "--group", group, "--from-beginning",
         "--max-messages", String(count), "--timeout-ms", String(timeoutMs),
         "--formatter-property", "print.key=true", "--formatter-property", "key.separator=\t",
+        "--isolation-level", committed ? "read_committed" : "read_uncommitted",
       ], { timeoutMs: timeoutMs + 30_000 });
       got = parseLines(res.stdout);
       break;
     }
     case "kcat": {
       const res = await runKcat(
-        ["-b", target.bootstrap, "-C", "-t", topic, "-o", "beginning", "-c", String(count), "-q", "-f", "%k\t%s\n"],
+        ["-b", target.bootstrap, "-C", "-t", topic, "-o", "beginning", "-c", String(count), "-q", "-f", "%k\t%s\n",
+          "-X", `isolation.level=${committed ? "read_committed" : "read_uncommitted"}`],
         { timeoutMs },
       );
       got = parseLines(res.stdout);
@@ -161,7 +202,7 @@ export async function consume(client: ClientName, target: ClientTarget, topic: s
       break;
     }
     case "kafkajs": {
-      const consumer = kafkajs(target.bootstrap).consumer({ groupId: group });
+      const consumer = kafkajs(target.bootstrap).consumer({ groupId: group, readUncommitted: !committed });
       got = [];
       await consumer.connect();
       try {
@@ -183,6 +224,16 @@ export async function consume(client: ClientName, target: ClientTarget, topic: s
       } finally {
         await consumer.disconnect();
       }
+      break;
+    }
+    case "franz": {
+      const res = await runFranz(
+        ["consume", "-brokers", target.bootstrap, "-topic", topic, "-count", String(count), "-group", group,
+          "-timeout", `${timeoutMs}ms`, ...(committed ? ["-read-committed"] : [])],
+        { timeoutMs: timeoutMs + 10_000 },
+      );
+      if (res.code !== 0) throw new Error(`franz-go consume exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
+      got = parseLines(res.stdout);
       break;
     }
   }

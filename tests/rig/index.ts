@@ -17,7 +17,9 @@ export {
 export {
   CLIENT_CODECS,
   CLIENT_DECODES,
+  TRANSACTIONAL_CLIENTS,
   availableClients,
+  prepareClient,
   consume,
   produce,
   sampleRecords,
@@ -44,3 +46,5 @@ export {
   type ConsumerPerfResult,
   type ProducerPerfResult,
 } from "./kafka-perf.js";
+export { franzBinary, goAvailable, runFranz } from "./franz.js";
+export { runProcess, type RunOptions, type RunResult } from "./run-process.js";

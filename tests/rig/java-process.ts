@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, closeSync } from "node:fs";
+import { runProcess, type RunOptions, type RunResult } from "./run-process.js";
 
 const SETPRIV = "/usr/bin/setpriv";
 
@@ -39,10 +40,14 @@ export function javaArgv(cmd: JavaCommand): string[] {
   ];
 }
 
+/** Prefixes argv so the kernel kills the program when this process dies (where setpriv exists). */
+function withPdeathsig(argv: string[]): string[] {
+  return existsSync(SETPRIV) ? [SETPRIV, "--pdeathsig", "KILL", "--", ...argv] : argv;
+}
+
 /** Starts a JVM whose stdout and stderr go to `logFile`; it is killed when this process dies. */
 export function spawnJava(cmd: JavaCommand, logFile: string): ChildProcess {
-  const argv = javaArgv(cmd);
-  const wrapped = existsSync(SETPRIV) ? [SETPRIV, "--pdeathsig", "KILL", "--", ...argv] : argv;
+  const wrapped = withPdeathsig(javaArgv(cmd));
   const fd = openSync(logFile, "a");
   try {
     return spawn(wrapped[0]!, wrapped.slice(1), {
@@ -55,48 +60,10 @@ export function spawnJava(cmd: JavaCommand, logFile: string): ChildProcess {
   }
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunOptions {
-  /** Bytes written to stdin, which is then closed. */
-  input?: string | Uint8Array;
-  timeoutMs?: number;
-}
+export type { RunOptions, RunResult } from "./run-process.js";
 
 /** Runs a short-lived JVM (a Kafka tool) to completion and collects its output. */
 export function runJava(cmd: JavaCommand, opts: RunOptions = {}): Promise<RunResult> {
-  const argv = javaArgv(cmd);
-  const wrapped = existsSync(SETPRIV) ? [SETPRIV, "--pdeathsig", "KILL", "--", ...argv] : argv;
-  return new Promise((resolve, reject) => {
-    const child = spawn(wrapped[0]!, wrapped.slice(1), {
-      cwd: cmd.cwd,
-      env: { ...process.env, ...cmd.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = opts.timeoutMs
-      ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs)
-      : undefined;
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? 128,
-        stdout,
-        stderr: signal ? `${stderr}\n[killed by ${signal}${opts.timeoutMs ? ` after ${opts.timeoutMs} ms` : ""}]` : stderr,
-      });
-    });
-    child.stdin.on("error", () => {}); // a tool that exits early closes its stdin; that is its answer
-    child.stdin.end(opts.input ?? "");
-  });
+  const argv = withPdeathsig(javaArgv(cmd));
+  return runProcess(argv[0]!, argv.slice(1), { ...opts, cwd: cmd.cwd, env: cmd.env });
 }

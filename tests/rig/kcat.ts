@@ -1,8 +1,8 @@
 // kcat (librdkafka, from Debian's package) as a second independent client: its own protocol code,
 // its own compression codecs, its own idea of the API versions to use.
 
-import { spawn, spawnSync } from "node:child_process";
-import type { RunOptions, RunResult } from "./java-process.js";
+import { spawnSync } from "node:child_process";
+import { runProcess, type RunOptions, type RunResult } from "./run-process.js";
 
 let cached: string | null | undefined;
 
@@ -35,32 +35,9 @@ export function kcatSupportsScram(): boolean {
   return a > 2 || (a === 2 && (b > 6 || (b === 6 && c >= 1)));
 }
 
-/** Runs kcat to completion; stdout is kept as bytes so tests can compare them exactly. */
-export function runKcat(args: string[], opts: RunOptions = {}): Promise<RunResult & { stdoutBytes: Uint8Array }> {
+/** Runs kcat to completion; stdoutBytes keeps its output as bytes for exact comparisons. */
+export function runKcat(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const bin = kcatPath();
   if (!bin) return Promise.reject(new Error("kcat is not installed (apt-get install kcat)"));
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] });
-    const out: Uint8Array[] = [];
-    let stderr = "";
-    child.stdout.on("data", (d: Uint8Array) => out.push(d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const bytes = new Uint8Array(Buffer.concat(out));
-      resolve({
-        code: code ?? 128,
-        stdout: Buffer.from(bytes).toString("utf8"),
-        stdoutBytes: bytes,
-        stderr: signal ? `${stderr}\n[killed by ${signal}]` : stderr,
-      });
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end(opts.input ?? "");
-  });
+  return runProcess(bin, args, { timeoutMs: 60_000, ...opts });
 }

@@ -4,11 +4,13 @@ import t from "tap";
 import {
   CLIENT_CODECS,
   CLIENT_DECODES,
+  TRANSACTIONAL_CLIENTS,
   availableClients,
   consume,
   createTopic,
   dumpLog,
   kafkaUnavailableReason,
+  prepareClient,
   produce,
   sampleRecords,
   useCluster,
@@ -17,11 +19,13 @@ import {
 
 const noKafka = kafkaUnavailableReason();
 let info: ClusterInfo;
+const clients = availableClients();
 t.before(async () => {
-  if (!noKafka) info = await useCluster(t);
+  if (noKafka) return;
+  info = await useCluster(t);
+  for (const c of clients) await prepareClient(c);
 });
 
-const clients = availableClients();
 for (const producer of clients) {
   // Each producer writes with its last codec (zstd or gzip), so compressed batches are read too.
   const codec = CLIENT_CODECS[producer].at(-1)!;
@@ -37,6 +41,27 @@ for (const producer of clients) {
     for (const consumer of clients.filter((c) => CLIENT_DECODES[c].includes(codec))) {
       t.same(await consume(consumer, { info, bootstrap: info.bootstrap }, topic, records.length), records, `${consumer} reads it`);
     }
+  });
+}
+
+for (const producer of TRANSACTIONAL_CLIENTS.filter((c) => clients.includes(c))) {
+  t.test(`${producer} transactions: read_committed skips the aborted one`, { skip: noKafka }, async (t) => {
+    const topic = await createTopic(info);
+    const target = { info, bootstrap: info.bootstrap };
+    const aborted = sampleRecords(4, "aborted");
+    const committed = sampleRecords(4, "committed");
+    await produce(producer, target, topic, aborted, { transaction: "abort" });
+    await produce(producer, target, topic, committed, { transaction: "commit" });
+    for (const consumer of clients) {
+      t.same(await consume(consumer, target, topic, 4, { isolation: "read_committed" }), committed, `${consumer} read_committed`);
+    }
+    t.same(await consume("java", target, topic, 8), [...aborted, ...committed], "read_uncommitted sees both");
+    const stored = await dumpLog(info, topic);
+    t.same(
+      stored.map((b) => [b.isTransactional, b.isControl, b.count]),
+      [[true, false, 4], [true, true, 1], [true, false, 4], [true, true, 1]],
+      "two transactional batches, each closed by a control batch (abort, then commit)",
+    );
   });
 }
 
