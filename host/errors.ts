@@ -44,6 +44,22 @@ export const ERRORS = {
   WASM_EDEK_INVALID: { summary: "EDEK is longer than the format allows or does not match its slot", retriable: false, kafkaCode: -1 },
   WASM_TOO_MANY_EDEKS: { summary: "record batch needs more distinct DEKs than the filter has key slots", retriable: false, kafkaCode: -1 },
   WASM_RECORD_DECRYPT_FAILED: { summary: "records of the batch could not be decrypted (integrity, format or missing key)", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
+  // KMS (any provider). KMS_UNAVAILABLE maps to KAFKA_STORAGE_ERROR because Java producers and
+  // consumers both treat that code as retriable; the others fail the request for good.
+  KMS_UNAVAILABLE: { summary: "the KMS could not be reached or did not answer in time", retriable: true, kafkaCode: 56 /* KAFKA_STORAGE_ERROR */ },
+  KMS_UNKNOWN_ALIAS: { summary: "the KMS has no key with this alias", retriable: false },
+  KMS_UNKNOWN_KEY: { summary: "the KMS has no key with this id", retriable: false, kafkaCode: -1 /* UNKNOWN_SERVER_ERROR */ },
+  KMS_DENIED: { summary: "the KMS refused the call (credentials or key policy)", retriable: false, kafkaCode: -1 /* UNKNOWN_SERVER_ERROR */ },
+  KMS_INTEGRITY: { summary: "EDEK did not unwrap: wrong key or tampered EDEK", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
+  KMS_EDEK_INVALID: { summary: "EDEK is not in this KMS's serialized form", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
+  KMS_ALIAS_INVALID: { summary: "key alias is empty, too long or holds control characters", retriable: false },
+  KMS_KEY_EXISTS: { summary: "a key with this alias or id already exists", retriable: false },
+  KMS_KEY_INVALID: { summary: "key material or key id is malformed", retriable: false },
+  KMS_KEY_FILE: { summary: "local KMS key file cannot be read, written or parsed", retriable: false },
+  KMS_PASSPHRASE: { summary: "local KMS key file passphrase is missing or wrong (or the file was tampered with)", retriable: false },
+  // DEK manager and caches
+  KEYS_LEASE_TOO_LARGE: { summary: "batch has more records than one DEK may encrypt", retriable: false, kafkaCode: 10 /* MESSAGE_TOO_LARGE */ },
+  KEYS_CLOSED: { summary: "key manager is closed", retriable: true },
   // Record batch compression (host/compression)
   COMPRESSION_UNSUPPORTED: { summary: "record batch uses a compression codec kseal does not know", retriable: false, kafkaCode: 76 /* UNSUPPORTED_COMPRESSION_TYPE */ },
   COMPRESSION_CORRUPT: { summary: "compressed records could not be decoded (corrupt, truncated or bad framing)", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
