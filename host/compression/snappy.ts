@@ -43,7 +43,9 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Buffer {
   const view = Buffer.from(data.buffer, data.byteOffset, data.length);
   const compatible = view.readInt32BE(12);
   if (compatible !== 1) throw new KsealError("COMPRESSION_CORRUPT", `xerial snappy: compatible version ${compatible}, expected 1`);
-  const out: Buffer[] = [];
+  // First pass: check the chunk structure and add up the declared sizes, so an oversized stream
+  // is refused before anything is decoded.
+  const chunks: Array<{ start: number; end: number; size: number }> = [];
   let total = 0;
   let pos = XERIAL_HEADER_BYTES;
   while (pos < view.length) {
@@ -51,12 +53,21 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Buffer {
     const len = view.readInt32BE(pos);
     pos += 4;
     if (len < 0 || pos + len > view.length) throw new KsealError("COMPRESSION_CORRUPT", `xerial snappy: chunk of ${len} bytes at byte ${pos} overruns the data`);
-    const chunk = rawBlock(view.subarray(pos, pos + len), maxBytes - total, "xerial snappy chunk");
-    total += chunk.length;
-    out.push(chunk);
+    const size = uncompressedLength(view.subarray(pos, pos + len), "xerial snappy chunk");
+    total += size;
+    if (total > maxBytes) throw new KsealError("COMPRESSION_TOO_LARGE", `xerial snappy chunks declare more than ${maxBytes} bytes`);
+    chunks.push({ start: pos, end: pos + len, size });
     pos += len;
   }
-  return out.length === 1 ? out[0]! : Buffer.concat(out, total);
+  if (chunks.length === 1) return rawBlock(view.subarray(chunks[0]!.start, chunks[0]!.end), maxBytes, "xerial snappy chunk");
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const c of chunks) {
+    const part = rawBlock(view.subarray(c.start, c.end), c.size, "xerial snappy chunk");
+    part.copy(out, at);
+    at += part.length;
+  }
+  return out;
 }
 
 function rawBlock(block: Uint8Array, maxBytes: number, what: string): Buffer {
