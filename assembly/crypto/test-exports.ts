@@ -1,7 +1,10 @@
 // Raw AES-GCM exports for differential tests only (build/test/gcm-test.wasm); never shipped.
 // A bump allocator hands out 16-byte aligned buffers; reset() frees them all.
 import { GCM_CONTEXT_BYTES, gcmInit, gcmOpen, gcmSeal, gcmWipe } from "./gcm";
-import { aes256Encrypt8, aes256ExpandKey, AES256_ROUND_KEY_BYTES } from "./aes";
+import {
+  AES256_CTR_TABLE_BYTES, aes256CtrBatch, aes256CtrConst, aes256CtrInit, aes256Encrypt8, aes256ExpandKey,
+  AES256_ROUND_KEY_BYTES,
+} from "./aes";
 import { GHASH_KEY_BYTES, ghashBlocks, ghashInit } from "./ghash";
 import { GHASH_WIDE_KEY_BYTES, ghashWide, ghashWideInit } from "./ghash-wide";
 
@@ -83,4 +86,15 @@ export function ghashWideKeyBytes(): i32 {
 // Wide GHASH over groups * 16 blocks (tbl: ghashKey table of H, wtbl: ghashWideKey table of H^16).
 export function ghashWideGroups(wtbl: usize, tbl: usize, y: usize, data: usize, groups: i32): void {
   ghashWide(wtbl, tbl, y, data, groups);
+}
+
+// Counter-mode batches (round 1 precomputed): count batches from counter 8 on, keystream to dst.
+export function aesCtrBatches(rk: usize, tbl: usize, r: usize, iv16: usize, dst: usize, count: i32): void {
+  aes256CtrInit(rk, tbl);
+  aes256CtrConst(rk, iv16, r);
+  for (let i = 0; i < count; i++) aes256CtrBatch(rk, tbl, r, <u32>(8 + ((i & 30) << 3)), dst, 0);
+}
+
+export function aesCtrTableBytes(): i32 {
+  return AES256_CTR_TABLE_BYTES;
 }

@@ -17,6 +17,8 @@ export interface GcmExports {
   aesBlocks8(rk: number, src: number, dst: number, count: number): void;
   aesKey(rk: number, key: number): void;
   aesKeyBytes(): number;
+  aesCtrBatches(rk: number, tbl: number, r: number, iv16: number, dst: number, count: number): void;
+  aesCtrTableBytes(): number;
   ghashKey(tbl: number, h: number): void;
   ghashKeyBytes(): number;
   ghash(tbl: number, y: number, data: number, n: number): void;
