@@ -1,11 +1,13 @@
 // Bitsliced AES-256 encryption over WebAssembly SIMD, 8 blocks per call (FIPS 197).
 //
-// Constant time: there are no lookup tables at all. The 8 blocks are transposed so that v128
+// Constant time: no table is indexed by secret data (the only table, the counter-mode round-1
+// table at the end, is indexed by the public counter). The 8 blocks are transposed so that v128
 // plane j holds bit j of every state byte of all 8 blocks (bit b of a plane byte = block b).
 // SubBytes is then a fixed boolean circuit (and/xor only) evaluated on the 8 planes, ShiftRows is
 // a fixed byte permutation (swizzle with constant indices), MixColumns 32-bit lane rotations and
 // xors, and AddRoundKey xors precomputed key planes. Every instruction and every memory address is
-// independent of the key and the data; the only branches depend on the public round counter.
+// independent of the key and the data; the only branches depend on the public round counter and
+// call flags.
 //
 // Plane bytes are kept row-major (byte 4 * row + column; FIPS 197 numbers state bytes
 // row + 4 * column, §3.4), so a state row is one 32-bit lane: MixColumns' row rotations become
@@ -26,7 +28,6 @@ const WORD = memory.data(128, 16);
 // ShiftRows on a row-major plane as swizzle indices. Kept in memory so that the engine holds it in a
 // register instead of rebuilding a constant for every shuffle.
 const SHIFT_ROWS = memory.data<u8>([0, 1, 2, 3, 5, 6, 7, 4, 10, 11, 8, 9, 15, 12, 13, 14], 16);
-
 
 // Flags of aesRounds8.
 const NO_LINEAR: i32 = 1; // rounds are SubBytes and AddRoundKey only (SubWord of the key schedule)
