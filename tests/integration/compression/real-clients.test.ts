@@ -5,11 +5,15 @@
 //
 // KSEAL_WRITE_COMPRESSION_FIXTURES=1 also saves the first captured batch of each client and codec
 // under tests/fixtures/compression/ (checked by tests/host/compression/fixtures.test.ts).
+import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import t from "tap";
 import { CODEC, batchCodec, decompressBatch, recompressBatch, type CodecName } from "../../../host/compression/index.js";
 import {
+  CLIENT_CODECS,
+  CLIENT_DECODES,
   consume,
   createTopic,
   kafkaUnavailableReason,
@@ -18,6 +22,7 @@ import {
   produce,
   useCluster,
   type ClientName,
+  type ClusterInfo,
   type TextRecord,
 } from "../../rig/index.js";
 import { buildPlainBatch, parsePlainBatch, withoutProducer } from "../../host/compression/batch-records.js";
@@ -32,14 +37,65 @@ function records(n: number, tag: string, width = 30): TextRecord[] {
   return Array.from({ length: n }, (_, i) => ({ key: `${tag}-k${i}`, value: `${tag} value ${i} ${"abc".repeat((i % 7) + width / 3)} ü€` }));
 }
 
+// franz-go is driven by a small Go program next to this test (built with the Go toolchain, modules
+// from the Go module proxy); the rig's matrix covers the Java tools, kcat and kafkajs.
+type Client = ClientName | "franz";
+const FRANZ_SRC = path.resolve(import.meta.dirname, "franz");
+const franzVersion = /github\.com\/twmb\/franz-go v(\S+)/.exec(fs.readFileSync(path.join(FRANZ_SRC, "go.mod"), "utf8"))?.[1] ?? "unknown";
+const kafkajsVersion = (JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../../node_modules/kafkajs/package.json"), "utf8")) as { version: string }).version;
+
+function buildFranz(): { bin?: string; reason?: string } {
+  const bin = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kseal-franzcodec-")), "franzcodec");
+  const r = spawnSync("go", ["build", "-o", bin, "."], { cwd: FRANZ_SRC, encoding: "utf8", timeout: 300_000 });
+  if (r.error) return { reason: `go is not installed (${r.error.message})` };
+  if (r.status !== 0) return { reason: `cannot build the franz-go client: ${(r.stderr || "").trim().slice(-300)}` };
+  return { bin };
+}
+
+function runFranz(bin: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(bin, args, { encoding: "utf8", timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`franz ${args.join(" ")}: ${err.message} ${stderr.trim().slice(-1000)}`)) : resolve(stdout),
+    );
+    child.stdin!.end(input ?? "");
+  });
+}
+
+const lines = (rs: TextRecord[]) => rs.map((r) => `${r.key}\t${r.value}\n`).join("");
+const parseLines = (out: string): TextRecord[] =>
+  out.split("\n").filter((l) => l.length > 0).map((l) => ({ key: l.slice(0, l.indexOf("\t")), value: l.slice(l.indexOf("\t") + 1) }));
+
+function producerName(client: Client, info: ClusterInfo, rdk: string): string {
+  switch (client) {
+    case "java": return `java-kafka-${info.kafkaVersion}`;
+    case "kcat": return `kcat-librdkafka-${rdk}`;
+    case "kafkajs": return `kafkajs-${kafkajsVersion}`;
+    case "franz": return `franz-go-${franzVersion}`;
+  }
+}
+
 const text = (r: { key: Buffer | null; value: Buffer | null }): TextRecord => ({ key: r.key?.toString("utf8") ?? "", value: r.value?.toString("utf8") ?? "" });
 
 t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
   const info = await useCluster(t);
-  const producers: ClientName[] = kcatPath() ? ["java", "kcat"] : ["java"];
-  if (!kcatPath()) t.comment("kcat not installed: librdkafka not covered");
   const rdk = kcatLibrdkafkaVersion() ?? "unknown";
-  t.comment(`Kafka ${info.kafkaVersion}, librdkafka ${rdk}`);
+  const franz = buildFranz();
+  const clients: Client[] = ["java"];
+  if (kcatPath()) clients.push("kcat");
+  else t.comment("kcat not installed: librdkafka not covered");
+  clients.push("kafkajs");
+  if (franz.bin) clients.push("franz");
+  else t.comment(`franz-go not covered: ${franz.reason}`);
+  t.comment(`Kafka ${info.kafkaVersion}, librdkafka ${rdk}, kafkajs ${kafkajsVersion}, franz-go ${franzVersion}`);
+  const clientTarget = { info, bootstrap: info.bootstrap };
+  const writes = (c: Client, codec: CodecName) => c === "franz" || CLIENT_CODECS[c].includes(codec);
+  const reads = (c: Client, codec: CodecName) => c === "franz" || CLIENT_DECODES[c].includes(codec);
+  const produceWith = async (c: Client, topic: string, rs: TextRecord[], codec: CodecName) => {
+    if (c === "franz") await runFranz(franz.bin!, ["-brokers", info.bootstrap, "-topic", topic, "-codec", codec, "produce"], lines(rs));
+    else await produce(c, clientTarget, topic, rs, { codec });
+  };
+  const consumeWith = async (c: Client, topic: string, n: number): Promise<TextRecord[]> =>
+    c === "franz" ? parseLines(await runFranz(franz.bin!, ["-brokers", info.bootstrap, "-topic", topic, "-n", String(n), "consume"])) : consume(c, clientTarget, topic, n);
 
   for (const codecName of CODECS) {
     const codec = CODEC[codecName];
@@ -49,10 +105,10 @@ t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
       t.teardown(() => targetConn.close());
       const expectedInTarget: TextRecord[] = [];
 
-      for (const client of producers) {
+      for (const client of clients.filter((c) => writes(c, codecName))) {
         const topic = await createTopic(info, { numPartitions: 1, replicationFactor: 1 });
         const sent = records(40, `${client}-${codecName}`);
-        await produce(client, { info, bootstrap: info.bootstrap }, topic, sent, { codec: codecName });
+        await produceWith(client, topic, sent, codecName);
         const conn = await leaderOf(info, topic);
         let batches: Buffer[];
         try {
@@ -72,7 +128,7 @@ t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
           `${client}: plain batches keep every header field but batchLength, CRC and codec bits`);
 
         if (process.env.KSEAL_WRITE_COMPRESSION_FIXTURES === "1") {
-          const producer = client === "java" ? `java-kafka-${info.kafkaVersion}` : `kcat-librdkafka-${rdk}`;
+          const producer = producerName(client, info, rdk);
           const name = `${producer}-${codecName}`;
           fs.mkdirSync(FIXTURES, { recursive: true });
           fs.writeFileSync(path.join(FIXTURES, `${name}.bin`), batches[0]!);
@@ -104,8 +160,8 @@ t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
       t.ok(stored.every((b) => batchCodec(b) === codec), `target topic: the broker kept ${codecName} on every batch`);
       t.ok(stored[stored.length - 1]!.subarray(16).equals(bigPacked.subarray(16)), "target topic: the broker stored kseal's compressed bytes as sent");
 
-      for (const reader of producers) {
-        const read = await consume(reader, { info, bootstrap: info.bootstrap }, target, expectedInTarget.length);
+      for (const reader of clients.filter((c) => reads(c, codecName))) {
+        const read = await consumeWith(reader, target, expectedInTarget.length);
         t.same(read, expectedInTarget, `${reader} consumer reads all ${expectedInTarget.length} records of kseal's ${codecName} batches`);
       }
     });
