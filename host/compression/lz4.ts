@@ -29,14 +29,17 @@ export function lz4Compress(data: Uint8Array): Buffer {
 }
 
 export function lz4Decompress(data: Uint8Array, maxBytes: number): Buffer {
-  const bound = lz4OutputBound(data);
+  const { bound, frames } = lz4Frames(data);
   if (bound > maxBytes) throw new KsealError("COMPRESSION_TOO_LARGE", `lz4 frame blocks may hold up to ${bound} bytes, over ${maxBytes}`);
-  let out: Buffer;
+  // lz4_flex decodes one frame per call (skippable frames it refuses), so each data frame is
+  // handed over on its own; concatenated frames are a valid LZ4 stream.
+  const parts: Buffer[] = [];
   try {
-    out = decompressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.length));
+    for (const [start, end] of frames) parts.push(decompressFrameSync(Buffer.from(data.buffer, data.byteOffset + start, end - start)));
   } catch (e) {
     throw new KsealError("COMPRESSION_CORRUPT", `lz4: ${(e as Error).message}`, { cause: e });
   }
+  const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   if (out.length > maxBytes) throw new KsealError("COMPRESSION_TOO_LARGE", `lz4 output of ${out.length} bytes, over ${maxBytes}`);
   return out;
 }
@@ -47,11 +50,16 @@ export function lz4Decompress(data: Uint8Array, maxBytes: number): Buffer {
  * blocks up to the maximum, so for real data this is the true size plus at most one block.
  */
 export function lz4OutputBound(data: Uint8Array): number {
+  return lz4Frames(data).bound;
+}
+
+/** The output bound and the [start, end) byte range of every data frame. */
+function lz4Frames(data: Uint8Array): { bound: number; frames: Array<[number, number]> } {
   const v = Buffer.from(data.buffer, data.byteOffset, data.length);
   const corrupt = (why: string) => new KsealError("COMPRESSION_CORRUPT", `lz4 frame: ${why}`);
   let pos = 0;
   let bound = 0;
-  let frames = 0;
+  const frames: Array<[number, number]> = [];
   while (pos < v.length) {
     if (pos + 4 > v.length) throw corrupt(`truncated magic at byte ${pos}`);
     const magic = v.readUInt32LE(pos);
@@ -62,7 +70,7 @@ export function lz4OutputBound(data: Uint8Array): number {
       continue;
     }
     if (magic !== FRAME_MAGIC) throw corrupt(`bad magic 0x${magic.toString(16)} at byte ${pos}`);
-    frames++;
+    const start = pos;
     if (pos + 7 > v.length) throw corrupt("truncated frame descriptor");
     const flg = v[pos + 4]!;
     const bd = v[pos + 5]!;
@@ -85,7 +93,8 @@ export function lz4OutputBound(data: Uint8Array): number {
     }
     if (flg & 0x04) pos += 4;
     if (pos > v.length) throw corrupt("truncated content checksum");
+    frames.push([start, pos]);
   }
-  if (frames === 0) throw corrupt("no frame");
-  return bound;
+  if (frames.length === 0) throw corrupt("no frame");
+  return { bound, frames };
 }

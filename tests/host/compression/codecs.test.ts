@@ -106,3 +106,17 @@ t.test("gzip command-line tool", { skip: has("gzip") ? false : "gzip not install
   t.ok(decompressRecords(CODEC.gzip, run("gzip", ["-c", "-9"], data)).equals(data), "kseal reads gzip -9");
   t.ok(run("gzip", ["-d", "-c"], compressRecords(CODEC.gzip, data)).equals(data), "gzip -d reads kseal's stream");
 });
+
+t.test("frame sequences: concatenated and skippable frames decode whole", async (t) => {
+  const a = samples.text!;
+  const b = samples.mixed!;
+  const skippable = Buffer.from([0x5a, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+  for (const id of [CODEC.lz4, CODEC.zstd]) {
+    const name = id === CODEC.lz4 ? "lz4" : "zstd";
+    const two = Buffer.concat([compressRecords(id, a), compressRecords(id, b)]);
+    t.ok(decompressRecords(id, two).equals(Buffer.concat([a, b])), `${name}: two concatenated frames`);
+    const skip = Buffer.concat([skippable, compressRecords(id, a), skippable]);
+    t.ok(decompressRecords(id, skip).equals(a), `${name}: skippable frames around a frame`);
+    t.throws(() => decompressRecords(id, skippable), { code: "COMPRESSION_CORRUPT" }, `${name}: only a skippable frame`);
+  }
+});
