@@ -5,7 +5,9 @@ import { KsealError } from "../errors.js";
  * the base64 (standard or URL-safe) of 32 bytes, surrounding whitespace allowed.
  */
 export function parseKeyMaterial(input: Buffer): Buffer {
-  if (input.length === 32) return Buffer.from(input);
+  // 32 bytes that are all printable ASCII are a mistyped text key, not a raw one: a random key
+  // is printable with probability (95/256)^32, about 2^-46.
+  if (input.length === 32 && !/^[\x20-\x7e]*$/.test(input.toString("latin1"))) return Buffer.from(input);
   const text = input.toString("latin1").trim();
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, "hex");
   if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {

@@ -165,11 +165,14 @@ async function run(argv: string[], io: KeysIo): Promise<number> {
             } finally {
               await fh.close();
             }
+            out.fill(0);
           } else {
+            // Not wiped afterwards: a stream may still hold this very Buffer.
             await new Promise<void>((resolve, reject) => io.stdout.write(out, (e) => (e ? reject(e) : resolve())));
           }
-        } finally {
+        } catch (e) {
           out.fill(0);
+          throw e;
         }
         return 0;
       }

@@ -13,7 +13,6 @@ export function callKms<T>(what: string, timeoutMs: number, call: () => Promise<
       done = true;
       reject(new KsealError("KMS_UNAVAILABLE", `${what} did not answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    timer.unref?.();
     let p: Promise<T>;
     try {
       p = call();
