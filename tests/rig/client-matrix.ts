@@ -240,3 +240,25 @@ export async function consume(client: ClientName, target: ClientTarget, topic: s
   if (got.length < count) throw new Error(`${client} read ${got.length} of ${count} records from ${topic}`);
   return got.slice(0, count);
 }
+
+/**
+ * Reads `count` records through a share group (KIP-932, ShareFetch/ShareAcknowledge) with Kafka's
+ * console share consumer. The group is first set to start from the earliest offset (share groups
+ * start at the latest by default), through the cluster itself, not `target`.
+ */
+export async function shareConsume(target: ClientTarget, topic: string, count: number, opts: { group?: string; timeoutMs?: number } = {}): Promise<TextRecord[]> {
+  const group = opts.group ?? uniqueTopic("share");
+  const timeoutMs = opts.timeoutMs ?? 90_000;
+  await kafkaTool(target.info, "configs", [
+    "--bootstrap-server", target.info.bootstrap, "--alter", "--entity-type", "groups", "--entity-name", group,
+    "--add-config", "share.auto.offset.reset=earliest",
+  ]);
+  const res = await kafkaTool(target.info, "console-share-consumer", [
+    "--bootstrap-server", target.bootstrap, "--topic", topic, "--group", group,
+    "--max-messages", String(count), "--timeout-ms", String(timeoutMs),
+    "--formatter-property", "print.key=true", "--formatter-property", "key.separator=\t",
+  ], { timeoutMs: timeoutMs + 30_000 });
+  const got = parseLines(res.stdout);
+  if (got.length < count) throw new Error(`the share consumer read ${got.length} of ${count} records from ${topic}`);
+  return got.slice(0, count);
+}

@@ -23,6 +23,7 @@ export {
   consume,
   produce,
   sampleRecords,
+  shareConsume,
   type ClientName,
   type ClientTarget,
   type Codec,

@@ -2,7 +2,8 @@
 // resulting classpath per version. The first resolution on a clean machine downloads ~90 jars.
 
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -41,7 +42,9 @@ async function readCached(file: string): Promise<string | undefined> {
 }
 
 export async function kafkaClasspath(version = kafkaVersion()): Promise<KafkaClasspath> {
-  const file = join(rigCacheDir(), `kafka-${version}.classpath`);
+  // Keyed by the POM too, so a changed dependency list resolves afresh.
+  const pomHash = createHash("sha256").update(readFileSync(POM)).digest("hex").slice(0, 12);
+  const file = join(rigCacheDir(), `kafka-${version}-${pomHash}.classpath`);
   const cached = await readCached(file);
   if (cached) return { version, file, classpath: cached };
 

@@ -13,6 +13,7 @@ import {
   prepareClient,
   produce,
   sampleRecords,
+  shareConsume,
   useCluster,
   type ClusterInfo,
 } from "../../rig/index.js";
@@ -64,6 +65,15 @@ for (const producer of TRANSACTIONAL_CLIENTS.filter((c) => clients.includes(c)))
     );
   });
 }
+
+t.test("a share group (KIP-932) reads what was produced", { skip: noKafka }, async (t) => {
+  const topic = await createTopic(info, { numPartitions: 2 });
+  const records = sampleRecords(6, "share");
+  await produce("java", { info, bootstrap: info.bootstrap }, topic, records);
+  const got = await shareConsume({ info, bootstrap: info.bootstrap }, topic, records.length);
+  const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
+  t.same([...got].sort(byKey), [...records].sort(byKey));
+});
 
 t.test("kafkajs reports a codec it cannot decode instead of hanging", { skip: noKafka || clients.length < 3 }, async (t) => {
   const topic = await createTopic(info);
