@@ -16,11 +16,15 @@ import {
 } from "../config/proxy-config.js";
 import { log, setLogLevel } from "../log.js";
 import { KsealProxy } from "../proxy/proxy.js";
+import { parseEncryptionConfig } from "../config/encryption-config.js";
+import { startEncryption } from "../filters/encryption-runtime.js";
+import { runKeysCommand } from "./keys.js";
 
 const MAIN_HELP = `kseal — Kafka proxy that encrypts record values at rest
 
 Usage:
   kseal start [options]   run the proxy
+  kseal keys <command>    manage the local KMS's KEKs (create, list, rotate, import, export)
   kseal version           print the version
   kseal <command> --help  help for a command
 `;
@@ -32,12 +36,16 @@ a Kafka cluster bootstrapped at 127.0.0.1:9092. Options override the config file
 
 Options:
   --config <file>          YAML config file (keys: listenHost, bootstrapPort, nodePorts,
-                           nodePortBase, advertisedHost, target, logLevel, limits)
+                           nodePortBase, advertisedHost, target, logLevel, limits,
+                           encryption; see docs/encryption.md)
   --target <h:p[,h:p]>     bootstrap servers of the real cluster
   --listen <host[:port]>   listen address (port = bootstrap port)
   --bootstrap-port <n>     bootstrap port (0 = ephemeral; node ports then ephemeral too)
   --advertised-host <h>    host written into rewritten broker addresses
   --log-level <level>      fatal|error|warn|info|debug|trace|silent (env KSEAL_LOG_LEVEL)
+  --kms-key-file <path>    local KMS key file (default $KSEAL_LOCAL_KMS_FILE, else
+                           ~/.config/kseal/local-kms.json)
+  --no-encryption          forward records as they are (transparent proxy)
   -h, --help               this help
 `;
 
@@ -71,6 +79,8 @@ export function startConfig(args: string[]): ProxyConfig | "help" {
       "bootstrap-port": { type: "string" },
       "advertised-host": { type: "string" },
       "log-level": { type: "string" },
+      "kms-key-file": { type: "string" },
+      "no-encryption": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -92,6 +102,10 @@ export function startConfig(args: string[]): ProxyConfig | "help" {
   if (values["bootstrap-port"] !== undefined) flags.bootstrapPort = Number(values["bootstrap-port"]);
   if (values["advertised-host"] !== undefined) flags.advertisedHost = values["advertised-host"];
   if (values["log-level"] !== undefined) flags.logLevel = values["log-level"];
+  const encryption: Record<string, unknown> = {};
+  if (values["kms-key-file"] !== undefined) encryption.kms = { keyFile: values["kms-key-file"] };
+  if (values["no-encryption"]) encryption.enabled = false;
+  if (Object.keys(encryption).length > 0) flags.encryption = encryption;
   config = applyConfig(config, flags);
   return config;
 }
@@ -103,12 +117,16 @@ async function start(args: string[]): Promise<number> {
     return 0;
   }
   if (config.logLevel) setLogLevel(config.logLevel);
-  const proxy = new KsealProxy({ config });
+  // Without an encryption section the embedded defaults apply: every topic is encrypted.
+  const enc = config.encryption ?? parseEncryptionConfig(undefined);
+  const encryption = enc.enabled ? await startEncryption(enc) : undefined;
+  if (!encryption) log.warn("record encryption is off: records pass through in clear");
+  const proxy = new KsealProxy({ config, filters: encryption ? [encryption.filter] : [] });
   await proxy.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, "stopping");
-      proxy.stop().then(resolve, resolve);
+      proxy.stop().then(() => encryption?.close()).then(resolve, resolve);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
@@ -121,6 +139,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case "start":
       return start(rest);
+    case "keys":
+      return runKeysCommand(rest);
     case "version":
       if (rest.includes("--help") || rest.includes("-h")) process.stdout.write(VERSION_HELP);
       else process.stdout.write(`kseal ${packageVersion()}\n`);

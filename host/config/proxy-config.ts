@@ -10,12 +10,14 @@
  *   target: 127.0.0.1:9092         # bootstrap servers of the real cluster (string "a:1,b:2" or list)
  *   logLevel: info
  *   limits: { maxFrameBytes, maxInFlightPerConnection, upstreamConnectTimeoutMs }
+ *   encryption: { ... }            # record encryption (encryption-config.ts); default: on
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { KsealError } from "../errors.js";
 import { LIMITS } from "../limits.js";
 import { isLogLevel } from "../log.js";
+import { parseEncryptionConfig, type EncryptionConfig } from "./encryption-config.js";
 
 export interface HostPort {
   host: string;
@@ -38,6 +40,8 @@ export interface ProxyConfig {
   target: HostPort[];
   logLevel?: string;
   limits: ProxyLimits;
+  /** Record encryption; undefined = the embedded defaults (DEFAULT_ENCRYPTION_CONFIG). */
+  encryption?: EncryptionConfig;
 }
 
 export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
@@ -53,7 +57,7 @@ export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
   },
 });
 
-const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits"]);
+const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits", "encryption"]);
 const LIMIT_KEYS = new Set(["maxFrameBytes", "maxInFlightPerConnection", "upstreamConnectTimeoutMs"]);
 
 function invalid(detail: string): KsealError {
@@ -134,6 +138,7 @@ export function applyConfig(base: ProxyConfig, raw: unknown): ProxyConfig {
       c.limits.upstreamConnectTimeoutMs = positiveInt(l.upstreamConnectTimeoutMs, "limits.upstreamConnectTimeoutMs");
     }
   }
+  if (o.encryption !== undefined) c.encryption = parseEncryptionConfig(o.encryption, base.encryption);
   return c;
 }
 

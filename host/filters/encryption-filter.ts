@@ -1,0 +1,333 @@
+/**
+ * The record encryption filter: encrypts record values of Produce requests and decrypts those of
+ * Fetch and ShareFetch responses (record-encryption format v2), with DEKs from the DEK manager
+ * and the EDEK cache and the crypto in the WASM module.
+ *
+ * Produce: per partition, the topic (named, or by id through the topic map in v13) selects a KEK
+ * alias; a DEK lease covers the partition's records; batches are decompressed, encrypted and
+ * recompressed with their codec. A partition that cannot be encrypted is never forwarded in
+ * clear: it is taken out of the request and answered by the proxy with an error code in the
+ * broker's response (acks=0: dropped, as nothing is answered).
+ * Fetch / ShareFetch: every EDEK of the response is resolved in one go (cache, then KMS), then
+ * each batch is decrypted. A partition whose first failing batch comes after good ones gets the
+ * good ones (the next fetch starts at the bad batch and gets the error); otherwise it gets an
+ * error code and no records — never ciphertext. A truncated trailing batch passes untouched.
+ */
+import type { Logger } from "pino";
+import type { UnresolvedKeyPolicy } from "../config/encryption-config.js";
+import { isKsealError } from "../errors.js";
+import type { DekManager } from "../keys/dek-manager.js";
+import type { DekRef, EdekCache } from "../keys/edek-cache.js";
+import { log as rootLog } from "../log.js";
+import { KafkaError } from "../protocol/kafka-errors.js";
+import type { FetchPartitionData, FetchResponse } from "../protocol/messages/fetch.js";
+import type { PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData } from "../protocol/messages/produce.js";
+import type { ShareFetchPartitionData, ShareFetchResponse } from "../protocol/messages/share-fetch.js";
+import type { FilterContext, ProxyFilter } from "../proxy/filter.js";
+import type { KsealFilter } from "../wasm/filter.js";
+import { DecryptSlots } from "./decrypt-slots.js";
+import type { KekSelector } from "./kek-selector.js";
+import { fetchErrorFor, produceErrorFor, type PartitionError } from "./partition-errors.js";
+import { countProduceRecords, decryptScanned, encryptRecords, scanFetchedRecords, type ScannedRecords } from "./record-batches.js";
+
+const PRODUCE = 0;
+const FETCH = 1;
+const SHARE_FETCH = 78;
+/** The key slot encryption uses; decryption passes take slots from 0 up but never overlap it in
+ * time (both run synchronously, and each releases its slots before returning). */
+const ENCRYPT_SLOT = 0;
+/** Produce requests whose locally failed partitions await the broker's response. */
+const MAX_PENDING = 10_000;
+
+export interface EncryptionFilterOptions {
+  wasm: KsealFilter;
+  deks: DekManager;
+  edeks: EdekCache;
+  selector: KekSelector;
+  unresolvedKeyPolicy: UnresolvedKeyPolicy;
+  logger?: Logger;
+}
+
+export interface EncryptionStats {
+  encryptedPartitions: number;
+  clearPartitions: number;
+  produceFailures: number;
+  decryptedPartitions: number;
+  fetchFailures: number;
+}
+
+interface FailedPartition {
+  name: string | undefined;
+  topicId: string | undefined;
+  index: number;
+  error: PartitionError;
+}
+
+export interface EncryptionFilter extends ProxyFilter {
+  stats(): EncryptionStats;
+}
+
+export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFilter {
+  const log = (o.logger ?? rootLog).child({ filter: "encryption" });
+  const wasm = o.wasm;
+  const pending = new Map<string, FailedPartition[]>();
+  const warnedUnresolved = new Set<string>();
+  const counters: EncryptionStats = { encryptedPartitions: 0, clearPartitions: 0, produceFailures: 0, decryptedPartitions: 0, fetchFailures: 0 };
+
+  async function onProduceRequest(ctx: FilterContext, msg: ProduceRequest): Promise<boolean> {
+    const v = ctx.header.apiVersion;
+    interface Job { topic: TopicProduceData; part: PartitionProduceData; name: string; alias: string; count: number }
+    const jobs: Job[] = [];
+    const failed: { topic: TopicProduceData; part: PartitionProduceData; name: string | undefined; error: PartitionError }[] = [];
+    for (const topic of msg.topicData) {
+      const name = v >= 13 ? (topic.topicId === undefined ? undefined : ctx.proxy.topics.nameOf(topic.topicId)) : topic.name;
+      for (const part of topic.partitionData) {
+        if (!part.records || part.records.length === 0) continue;
+        if (name === undefined) {
+          // Produce v13 names topics by id only: without the name there is no KEK, so fail closed.
+          failed.push({ topic, part, name, error: { code: KafkaError.UNKNOWN_TOPIC_ID, message: "kseal: topic id not seen in a Metadata response yet; refresh metadata" } });
+          continue;
+        }
+        const sel = o.selector.select(name);
+        if (sel.kind === "clear") {
+          counters.clearPartitions++;
+          continue;
+        }
+        let count: number;
+        try {
+          count = countProduceRecords(part.records);
+        } catch (e) {
+          failed.push({ topic, part, name, error: produceErrorFor(e) });
+          continue;
+        }
+        if (count > 0) jobs.push({ topic, part, name, alias: sel.alias, count });
+      }
+    }
+    if (jobs.length === 0 && failed.length === 0) return false;
+
+    let changed = false;
+    const leases = await Promise.allSettled(jobs.map((j) => o.deks.lease(j.alias, j.count)));
+    jobs.forEach((j, i) => {
+      const l = leases[i]!;
+      if (l.status === "rejected") {
+        if (isKsealError(l.reason, "KMS_UNKNOWN_ALIAS")) {
+          if (o.unresolvedKeyPolicy === "passthrough") {
+            counters.clearPartitions++;
+            if (!warnedUnresolved.has(j.alias)) {
+              warnedUnresolved.add(j.alias);
+              log.warn({ topic: j.name, alias: j.alias }, "KMS does not know this topic's KEK alias; its records pass through in clear (unresolvedKeyPolicy=passthrough)");
+            }
+            return;
+          }
+          failed.push({ topic: j.topic, part: j.part, name: j.name, error: {
+            code: KafkaError.INVALID_RECORD,
+            message: `kseal: topic ${j.name} has no KEK (alias ${j.alias} unknown to the KMS) and unresolvedKeyPolicy is reject`,
+          } });
+          return;
+        }
+        log.warn({ topic: j.name, partition: j.part.index, alias: j.alias, err: errText(l.reason) }, "no DEK for produce; partition answered with an error, nothing forwarded");
+        failed.push({ topic: j.topic, part: j.part, name: j.name, error: produceErrorFor(l.reason) });
+        return;
+      }
+      const lease = l.value;
+      try {
+        wasm.releaseKey(ENCRYPT_SLOT);
+        wasm.loadKey(ENCRYPT_SLOT, lease.dek, lease.edek, { budget: lease.records, ivSeed: lease.ivSeed });
+        try {
+          const out = encryptRecords(wasm, j.part.records!, ENCRYPT_SLOT);
+          if (out !== j.part.records) {
+            j.part.records = out;
+            changed = true;
+          }
+          counters.encryptedPartitions++;
+        } finally {
+          try {
+            wasm.releaseKey(ENCRYPT_SLOT);
+          } catch {
+            // instance replaced after a trap: the slot is gone with it
+          }
+        }
+      } catch (e) {
+        log.warn({ topic: j.name, partition: j.part.index, err: errText(e) }, "encryption failed; partition answered with an error, nothing forwarded");
+        failed.push({ topic: j.topic, part: j.part, name: j.name, error: produceErrorFor(e) });
+      } finally {
+        lease.release();
+      }
+    });
+
+    if (failed.length > 0) {
+      counters.produceFailures += failed.length;
+      const drop = new Set(failed.map((f) => f.part));
+      for (const t of msg.topicData) t.partitionData = t.partitionData.filter((p) => !drop.has(p));
+      msg.topicData = msg.topicData.filter((t) => t.partitionData.length > 0);
+      if (msg.acks !== 0) {
+        if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value!);
+        pending.set(`${ctx.connectionId}:${ctx.header.correlationId}`, failed.map((f) => ({
+          name: f.topic.name, topicId: f.topic.topicId, index: f.part.index, error: f.error,
+        })));
+      }
+      changed = true;
+    }
+    return changed;
+  }
+
+  function onProduceResponse(ctx: FilterContext, res: ProduceResponse): boolean {
+    const key = `${ctx.connectionId}:${ctx.header.correlationId}`;
+    const failed = pending.get(key);
+    if (!failed) return false;
+    pending.delete(key);
+    const v = ctx.header.apiVersion;
+    for (const f of failed) {
+      let t = res.responses.find((r) => (v >= 13 ? r.topicId === f.topicId : r.name === f.name));
+      if (!t) {
+        t = v >= 13 ? { topicId: f.topicId, partitionResponses: [] } : { name: f.name, partitionResponses: [] };
+        res.responses.push(t);
+      }
+      t.partitionResponses.push({
+        index: f.index,
+        errorCode: f.error.code,
+        baseOffset: -1n,
+        logAppendTimeMs: -1n,
+        logStartOffset: -1n,
+        recordErrors: [],
+        errorMessage: f.error.message,
+      });
+    }
+    return true;
+  }
+
+  async function onFetchResponse(ctx: FilterContext, res: FetchResponse | ShareFetchResponse, share: boolean): Promise<boolean> {
+    const v = ctx.header.apiVersion;
+    interface Job { topic: string; part: FetchPartitionData | ShareFetchPartitionData; scanned?: ScannedRecords; error?: PartitionError }
+    const jobs: Job[] = [];
+    const wanted = new Map<string, Buffer>();
+    for (const t of res.responses as { topic?: string; topicId?: string; partitions: (FetchPartitionData | ShareFetchPartitionData)[] }[]) {
+      const topic = (share || v >= 13 ? (t.topicId === undefined ? undefined : ctx.proxy.topics.nameOf(t.topicId) ?? t.topicId) : t.topic) ?? "?";
+      for (const part of t.partitions) {
+        if (!part.records || part.records.length === 0) continue;
+        let scanned: ScannedRecords;
+        try {
+          scanned = scanFetchedRecords(wasm, part.records);
+        } catch (e) {
+          jobs.push({ topic, part, error: fetchErrorFor(e) });
+          log.warn({ topic, partition: part.partitionIndex, err: errText(e) }, "fetched records could not be read; partition answered with an error");
+          continue;
+        }
+        let any = false;
+        for (const b of scanned.batches) {
+          for (const e of b.edeks) {
+            any = true;
+            wanted.set(e.toString("latin1"), e);
+          }
+        }
+        if (any) jobs.push({ topic, part, scanned });
+      }
+    }
+    if (jobs.length === 0) return false;
+
+    const keys = [...wanted.keys()];
+    const settled = await Promise.allSettled(keys.map((k) => o.edeks.resolve(wanted.get(k)!)));
+    const deks = new Map<string, Buffer>();
+    const unresolved = new Map<string, unknown>();
+    const refs: DekRef[] = [];
+    settled.forEach((s, i) => {
+      if (s.status === "fulfilled") {
+        refs.push(s.value);
+        deks.set(keys[i]!, s.value.dek);
+      } else {
+        unresolved.set(keys[i]!, s.reason);
+      }
+    });
+
+    const slots = new DecryptSlots(wasm, deks);
+    try {
+      for (const j of jobs) {
+        if (j.error || !j.scanned) {
+          setError(j.part, j.error!, share);
+          counters.fetchFailures++;
+          continue;
+        }
+        const out: Buffer[] = [];
+        let error: PartitionError | undefined;
+        let changed = false;
+        for (const b of j.scanned.batches) {
+          const missing = b.edeks.find((e) => unresolved.has(e.toString("latin1")));
+          if (missing) {
+            const cause = unresolved.get(missing.toString("latin1"));
+            error = fetchErrorFor(cause);
+            log.warn({ topic: j.topic, partition: j.part.partitionIndex, offset: String(b.baseOffset), err: errText(cause) }, "DEK of fetched records unavailable; partition answered with an error");
+            break;
+          }
+          try {
+            slots.prepare(b.edeks);
+            const r = decryptScanned(wasm, b, slots.slotFor);
+            if (!r.ok) {
+              for (const f of r.failures.slice(0, 10)) {
+                log.error({ topic: j.topic, partition: j.part.partitionIndex, batchOffset: String(b.baseOffset), recordIndex: f.index, reason: f.reason }, "record failed to decrypt (integrity or format); nothing of its batch is released");
+              }
+              error = { code: KafkaError.CORRUPT_MESSAGE, message: `kseal: records at offset ${b.baseOffset} failed to decrypt` };
+              break;
+            }
+            if (r.batch !== b.original) changed = true;
+            out.push(r.batch);
+          } catch (e) {
+            log.warn({ topic: j.topic, partition: j.part.partitionIndex, offset: String(b.baseOffset), err: errText(e) }, "fetched batch could not be decrypted");
+            error = fetchErrorFor(e);
+            break;
+          }
+        }
+        if (error) {
+          counters.fetchFailures++;
+          if (out.length === 0 || share) setError(j.part, error, share);
+          else j.part.records = Buffer.concat(out);
+          continue;
+        }
+        counters.decryptedPartitions++;
+        if (changed) j.part.records = Buffer.concat([...out, j.scanned.trailing]);
+      }
+    } finally {
+      slots.release();
+      for (const r of refs) r.release();
+    }
+    return true;
+  }
+
+  return {
+    name: "encryption",
+    wantsRequest: (apiKey) => apiKey === PRODUCE,
+    // Produce responses too: partitions the proxy failed locally are added to them.
+    wantsResponse: (apiKey) => apiKey === PRODUCE || apiKey === FETCH || apiKey === SHARE_FETCH,
+    onRequest(ctx, msg) {
+      return onProduceRequest(ctx, msg as ProduceRequest);
+    },
+    onResponse(ctx, msg) {
+      switch (ctx.header.apiKey) {
+        case PRODUCE:
+          return onProduceResponse(ctx, msg as ProduceResponse);
+        case FETCH:
+          return onFetchResponse(ctx, msg as FetchResponse, false);
+        case SHARE_FETCH:
+          return onFetchResponse(ctx, msg as ShareFetchResponse, true);
+        default:
+          return false;
+      }
+    },
+    stats: () => ({ ...counters }),
+  };
+}
+
+function setError(part: FetchPartitionData | ShareFetchPartitionData, e: PartitionError, share: boolean): void {
+  part.errorCode = e.code;
+  part.records = Buffer.alloc(0);
+  if (share) {
+    const s = part as ShareFetchPartitionData;
+    s.errorMessage = e.message;
+    // Records not handed out are not acquired by this member: they are redelivered after the lock.
+    s.acquiredRecords = [];
+  }
+}
+
+function errText(e: unknown): string {
+  if (isKsealError(e)) return `${e.code}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}

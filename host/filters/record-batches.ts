@@ -1,0 +1,113 @@
+/**
+ * The synchronous half of record encryption: one partition's records field (concatenated record
+ * batches v2) in, rewritten records out, with the WASM filter doing the crypto and
+ * host/compression swapping compressed batches to plain and back with the same codec.
+ *
+ * Header fields read here (record batch v2): batchLength int32 @8, magic int8 @16,
+ * attributes int16 @21 (bits 0-2 codec, bit 4 transactional, bit 5 control), recordsCount int32 @57.
+ */
+import { KsealError } from "../errors.js";
+import { CODEC, batchCodec, decompressBatch, recompressBatch } from "../compression/index.js";
+import type { KsealFilter } from "../wasm/filter.js";
+import { splitRecordBatches } from "../wasm/records-blob.js";
+
+export const BATCH_HEADER_BYTES = 61;
+const MAGIC_OFFSET = 16;
+const ATTRIBUTES_OFFSET = 21;
+const CONTROL_FLAG = 0x20;
+const RECORDS_COUNT_OFFSET = 57;
+
+export function isControlBatch(batch: Buffer): boolean {
+  return batch.length >= BATCH_HEADER_BYTES && (batch.readInt16BE(ATTRIBUTES_OFFSET) & CONTROL_FLAG) !== 0;
+}
+
+/** Batches the filter has nothing to do with: control batches, headers only, or not magic 2. */
+function passesThrough(batch: Buffer): boolean {
+  return batch.length <= BATCH_HEADER_BYTES || batch[MAGIC_OFFSET] !== 2 || isControlBatch(batch);
+}
+
+/**
+ * Records that may need an IV: the sum of recordsCount over the data batches. Throws
+ * RECORD_BATCH_INVALID on a truncated batch (a producer never sends one) or a negative count.
+ */
+export function countProduceRecords(records: Buffer): number {
+  const { batches, trailing } = splitRecordBatches(records);
+  if (trailing.length > 0) throw new KsealError("RECORD_BATCH_INVALID", "produce records end in a truncated batch");
+  let n = 0;
+  for (const b of batches) {
+    if (b.length < BATCH_HEADER_BYTES) throw new KsealError("RECORD_BATCH_INVALID", `batch of ${b.length} bytes`);
+    if (passesThrough(b)) continue;
+    const c = b.readInt32BE(RECORDS_COUNT_OFFSET);
+    if (c < 0) throw new KsealError("RECORD_BATCH_INVALID", `recordsCount ${c}`);
+    n += c;
+  }
+  return n;
+}
+
+/**
+ * Encrypts every record value of a produce partition's batches under the DEK loaded in `slot`.
+ * Returns `records` itself when nothing changed.
+ */
+export function encryptRecords(filter: KsealFilter, records: Buffer, slot: number): Buffer {
+  const { batches } = splitRecordBatches(records);
+  let changed = false;
+  const out = batches.map((b) => {
+    if (passesThrough(b)) return b;
+    const codec = batchCodec(b);
+    const plain = codec === CODEC.none ? b : decompressBatch(b);
+    const enc = filter.encryptBatch(plain, slot);
+    if (enc === plain) return b;
+    changed = true;
+    return codec === CODEC.none ? enc : recompressBatch(enc, codec);
+  });
+  return changed ? (out.length === 1 ? out[0]! : Buffer.concat(out)) : records;
+}
+
+/** One fetched batch, decompressed and scanned: what it needs to be decrypted. */
+export interface ScannedBatch {
+  original: Buffer;
+  /** Plain (decompressed) form; null when the batch passes through untouched. */
+  plain: Buffer | null;
+  codec: number;
+  /** Distinct EDEKs its records need (empty: nothing encrypted). */
+  edeks: Buffer[];
+  baseOffset: bigint;
+}
+
+export interface ScannedRecords {
+  batches: ScannedBatch[];
+  /** A truncated trailing batch (the broker cut at the size limit): passed on untouched. */
+  trailing: Buffer;
+}
+
+/** Splits a fetched records field into batches and lists the EDEKs each needs. */
+export function scanFetchedRecords(filter: KsealFilter, records: Buffer): ScannedRecords {
+  const { batches, trailing } = splitRecordBatches(records);
+  return {
+    trailing,
+    batches: batches.map((b) => {
+      const baseOffset = b.length >= 8 ? b.readBigInt64BE(0) : -1n;
+      if (passesThrough(b)) return { original: b, plain: null, codec: CODEC.none, edeks: [], baseOffset };
+      const codec = batchCodec(b);
+      const plain = codec === CODEC.none ? b : decompressBatch(b);
+      const edeks = filter.listEdeks(plain);
+      return edeks.length === 0
+        ? { original: b, plain: null, codec, edeks, baseOffset }
+        : { original: b, plain, codec, edeks, baseOffset };
+    }),
+  };
+}
+
+export type DecryptOutcome =
+  | { ok: true; batch: Buffer }
+  | { ok: false; failures: { index: number; reason: string }[] };
+
+/** Decrypts one scanned batch with the slots `slotFor` hands out; recompresses with its codec. */
+export function decryptScanned(filter: KsealFilter, s: ScannedBatch, slotFor: (edek: Buffer) => number): DecryptOutcome {
+  if (!s.plain) return { ok: true, batch: s.original };
+  const mapping: [Buffer, number][] = s.edeks.map((e) => [e, slotFor(e)]);
+  const r = filter.decryptBatch(s.plain, mapping);
+  if (!r.batch) return { ok: false, failures: r.failures };
+  if (r.batch === s.plain) return { ok: true, batch: s.original };
+  return { ok: true, batch: s.codec === CODEC.none ? r.batch : recompressBatch(r.batch, s.codec) };
+}
