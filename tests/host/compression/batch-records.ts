@@ -81,12 +81,13 @@ export function buildPlainBatch(records: PlainRecord[], baseTimestamp = 1_700_00
   return batch;
 }
 
-/** Clears producerId/epoch/baseSequence of a plain batch (its CRC is then stale). */
+/** A copy of a batch with producerId/epoch/baseSequence cleared and the CRC recomputed. */
 export function withoutProducer(batch: Buffer): Buffer {
   const b = Buffer.from(batch);
   b.writeBigInt64BE(-1n, 43);
   b.writeInt16BE(-1, 51);
   b.writeInt32BE(-1, 53);
+  b.writeUInt32BE(referenceCrc32c(b.subarray(21)), 17);
   return b;
 }
 

@@ -26,6 +26,7 @@ import {
   type TextRecord,
 } from "../../rig/index.js";
 import { buildPlainBatch, parsePlainBatch, withoutProducer } from "../../host/compression/batch-records.js";
+import { EDEK, filterWithKey } from "../../host/wasm/support/fixtures.js";
 import { fetchBatches, leaderOf, produceBatch } from "./raw-broker.js";
 
 const unavailable = kafkaUnavailableReason();
@@ -87,6 +88,7 @@ t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
   if (franz.bin) clients.push("franz");
   else t.comment(`franz-go not covered: ${franz.reason}`);
   t.comment(`Kafka ${info.kafkaVersion}, librdkafka ${rdk}, kafkajs ${kafkajsVersion}, franz-go ${franzVersion}`);
+  const filter = await filterWithKey();
   const clientTarget = { info, bootstrap: info.bootstrap };
   const writes = (c: Client, codec: CodecName) => c === "franz" || CLIENT_CODECS[c].includes(codec);
   const reads = (c: Client, codec: CodecName) => c === "franz" || CLIENT_DECODES[c].includes(codec);
@@ -145,6 +147,27 @@ t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
           t.equal(res.errorCode, 0, `${client}: broker accepts kseal's ${codecName} re-encoding of a ${p.readInt32BE(57)}-record batch (${res.errorMessage ?? "ok"})`);
         }
         expectedInTarget.push(...sent);
+
+        // The whole proxy path with the real filter: encrypt, recompress, broker, fetch,
+        // decompress, decrypt.
+        const encTopic = await createTopic(info, { numPartitions: 1, replicationFactor: 1 });
+        const encConn = await leaderOf(info, encTopic);
+        try {
+          for (const p of plain) {
+            const res = await produceBatch(encConn, encTopic, recompressBatch(filter.encryptBatch(withoutProducer(p), 0), codec));
+            t.equal(res.errorCode, 0, `${client}: broker accepts the encrypted batch recompressed with ${codecName} (${res.errorMessage ?? "ok"})`);
+          }
+          const back = await fetchBatches(encConn, encTopic, sent.length);
+          const opened = back.map((b) => {
+            t.equal(batchCodec(b), codec, `${client}: encrypted batch stored with ${codecName}`);
+            const { batch, failures } = filter.decryptBatch(decompressBatch(b), [[EDEK, 0]]);
+            t.same(failures, [], `${client}: encrypted batch from the broker decrypts`);
+            return parsePlainBatch(batch!).map(text);
+          });
+          t.same(opened.flat(), sent, `${client}: decrypted records equal the ${sent.length} produced`);
+        } finally {
+          encConn.close();
+        }
       }
 
       // A larger batch: several snappy chunks (32 KiB) and lz4 blocks (64 KiB).
