@@ -1,6 +1,6 @@
 // A private cluster with a dedicated controller and SASL listeners: authentication against the
 // real broker, a broker crash and restart, and a stop that leaves nothing behind.
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import t from "tap";
 import {
   createTopic,
@@ -11,14 +11,14 @@ import {
   kcatSupportsScram,
   runKcat,
   useOwnCluster,
-  type KafkaCluster,
+  KafkaCluster,
 } from "../../rig/index.js";
 import { processAlive } from "../../rig/rig-state.js";
 
 const noKafka = kafkaUnavailableReason();
 
 t.test("own cluster: 2 brokers, dedicated controller, SASL", { skip: noKafka }, async (t) => {
-  const cluster: KafkaCluster = await useOwnCluster(t, { brokers: 2, dedicatedController: true, sasl: true });
+  const cluster = await useOwnCluster(t, { brokers: 2, dedicatedController: true, sasl: true });
   const info = cluster.info;
   const pids = [...cluster.pids().values()];
 
@@ -82,4 +82,19 @@ t.test("own cluster: 2 brokers, dedicated controller, SASL", { skip: noKafka }, 
     t.ok(all.every((pid) => !processAlive(pid)), "no JVM left");
     t.notOk(existsSync(info.dir));
   });
+});
+
+t.test("a broker that cannot start fails the start at once, with its log", { skip: noKafka }, async (t) => {
+  const t0 = Date.now();
+  const err = await KafkaCluster.start({ brokers: 1, props: { "authorizer.class.name": "no.such.Authorizer" } }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  t.ok(err, "start rejects");
+  t.match(err?.message, /node 1 exited with code 1 while starting/);
+  t.match(err?.message, /ClassNotFoundException: no\.such\.Authorizer/, "the error quotes the broker's log");
+  t.ok(Date.now() - t0 < 120_000, "long before the start timeout");
+  const dir = /logs in ([^)]+)\)/.exec(err?.message ?? "")?.[1];
+  t.ok(dir && existsSync(dir), "the logs are kept for a look");
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
