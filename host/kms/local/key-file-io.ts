@@ -16,6 +16,7 @@ export interface FileIdentity {
   ino: number;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
 }
 
 function errno(e: unknown): string | undefined {
@@ -25,7 +26,7 @@ function errno(e: unknown): string | undefined {
 export async function fileIdentity(path: string): Promise<FileIdentity | undefined> {
   try {
     const s = await stat(path);
-    return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+    return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
   } catch (e) {
     if (errno(e) === "ENOENT") return undefined;
     throw new KsealError("KMS_KEY_FILE", `cannot stat ${path}`, { cause: e });
@@ -34,7 +35,7 @@ export async function fileIdentity(path: string): Promise<FileIdentity | undefin
 
 export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
 const warnedLoose = new Set<string>();
@@ -56,7 +57,7 @@ export async function readKeyFileText(path: string): Promise<{ text: string; id:
       log.warn({ path, mode: (s.mode & 0o777).toString(8) }, "local KMS key file is readable by group or others; chmod 600 it");
     }
     const text = await fh.readFile("utf8");
-    return { text, id: { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs } };
+    return { text, id: { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs } };
   } catch (e) {
     throw new KsealError("KMS_KEY_FILE", `cannot read ${path}`, { cause: e });
   } finally {

@@ -5,7 +5,7 @@
  * AES-256-GCM under the KEK with a random 96-bit IV (local-edek.ts has the byte layout).
  *
  * Several processes may share one key file: every change is a locked read-modify-write of the
- * file, and an alias or KEK id this process does not know makes it re-read the file first.
+ * file; resolveAlias, and meeting a KEK id this process does not know, re-read it if it changed.
  */
 import { createCipheriv, createDecipheriv, randomBytes, randomFillSync, randomUUID } from "node:crypto";
 import { KsealError } from "../../errors.js";
@@ -96,10 +96,10 @@ export class LocalKms implements Kms {
   async resolveAlias(alias: string): Promise<string> {
     this.checkOpen();
     checkAlias(alias);
-    let id = this.store.aliases.get(alias);
-    if (id) return id;
+    // Called once per DEK generation: a stat is cheap enough to pick up rotations made by
+    // `kseal keys` in another process.
     await this.refreshIfChanged();
-    id = this.store.aliases.get(alias);
+    const id = this.store.aliases.get(alias);
     if (id) return id;
     if (!this.autoCreate) throw new KsealError("KMS_UNKNOWN_ALIAS", "local KMS has no such alias (auto-create is off)");
     let pending = this.creating.get(alias);
