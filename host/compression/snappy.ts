@@ -49,6 +49,11 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Buffer {
   let total = 0;
   let pos = XERIAL_HEADER_BYTES;
   while (pos < view.length) {
+    // snappy-java reads concatenated streams: a second header where a chunk length would be.
+    if (isXerialSnappy(view.subarray(pos))) {
+      pos += XERIAL_HEADER_BYTES;
+      continue;
+    }
     if (pos + 4 > view.length) throw new KsealError("COMPRESSION_CORRUPT", `xerial snappy: truncated chunk length at byte ${pos}`);
     const len = view.readInt32BE(pos);
     pos += 4;
