@@ -50,7 +50,8 @@ export const LIMITS = {
    * (configurable). Produce and fetch requests wait on it while no usable key is cached, and
    * Kafka clients' request.timeout.ms defaults to 30 s. */
   kmsCallTimeoutMs: 10_000,
-  /** Period of the sweep that wipes DEKs past their hard expiry when no batch asks for them. */
+  /** Period of the sweeps that wipe DEKs past their hard expiry, and cached decryption DEKs past
+   * their TTL, when no batch asks for them. */
   dekSweepIntervalMs: 30_000,
   /** Unwrapped DEKs kept for decryption (configurable), least recently used evicted first. One
    * entry is under 200 bytes; a proxy producing to many topics for a day creates a few thousand. */

@@ -20,6 +20,9 @@ export interface EdekCacheOptions {
   /** Time a DEK stays cached after the KMS unwrapped it (default LIMITS.edekCacheTtlMs). */
   ttlMs?: number;
   kmsTimeoutMs?: number;
+  /** Period of the timer that wipes expired entries nobody looks up (default
+   * LIMITS.dekSweepIntervalMs); 0 = no timer (call sweep() yourself). */
+  sweepIntervalMs?: number;
 }
 
 /** A DEK held for one use (e.g. one batch): valid until release(). */
@@ -74,6 +77,7 @@ export class EdekCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Waiter[]>();
   private closed = false;
+  private readonly timer: NodeJS.Timeout | undefined;
   private readonly counters: EdekCacheStats = { hits: 0, misses: 0, kmsCalls: 0, evictions: 0 };
 
   constructor(options: EdekCacheOptions) {
@@ -84,6 +88,11 @@ export class EdekCache {
     this.kmsTimeoutMs = options.kmsTimeoutMs ?? LIMITS.kmsCallTimeoutMs;
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new KsealError("CONFIG_INVALID", "EDEK cache size must be a positive integer");
     if (!(this.ttlMs > 0)) throw new KsealError("CONFIG_INVALID", "EDEK cache TTL must be positive");
+    const sweepMs = options.sweepIntervalMs ?? LIMITS.dekSweepIntervalMs;
+    if (sweepMs > 0) {
+      this.timer = setInterval(() => this.sweep(), sweepMs);
+      this.timer.unref();
+    }
   }
 
   get size(): number {
@@ -164,6 +173,7 @@ export class EdekCache {
   /** Drops every entry; DEKs still referenced are wiped on their release. */
   close(): void {
     this.closed = true;
+    if (this.timer) clearInterval(this.timer);
     for (const [id, e] of this.entries) this.drop(id, e);
   }
 

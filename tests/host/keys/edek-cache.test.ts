@@ -9,7 +9,7 @@ const isZero = (b: Buffer) => b.every((x) => x === 0);
 async function setup(opts: Partial<EdekCacheOptions> = {}, edekCount = 5) {
   const kms = new FakeKms();
   const clock = new ManualClock(0);
-  const cache = new EdekCache({ kms, clock, ...opts });
+  const cache = new EdekCache({ kms, clock, sweepIntervalMs: 0, ...opts });
   const pairs = [];
   for (let i = 0; i < edekCount; i++) pairs.push(await kms.generateDek("kek"));
   kms.calls.generate = 0;
