@@ -120,7 +120,7 @@ export class LocalKms implements Kms {
 
   async generateDek(kekId: string): Promise<DekPair> {
     this.checkOpen();
-    const kek = await this.findKek(kekId);
+    const kek = this.kekNow(await this.findKek(kekId));
     const dek = Buffer.alloc(DEK_BYTES);
     randomFillSync(dek);
     const iv = randomBytes(LOCAL_EDEK_IV_BYTES);
@@ -133,7 +133,7 @@ export class LocalKms implements Kms {
   async decryptEdek(edek: Buffer): Promise<Buffer> {
     this.checkOpen();
     const e = decodeLocalEdek(edek);
-    const kek = await this.findKek(e.kekId);
+    const kek = this.kekNow(await this.findKek(e.kekId));
     const d = createDecipheriv("aes-256-gcm", kek.key, e.iv, { authTagLength: TAG_BYTES });
     d.setAuthTag(e.tag);
     const plain = d.update(e.ciphertext);
@@ -218,8 +218,7 @@ export class LocalKms implements Kms {
   /** A copy of a KEK's key material (for `kseal keys export`); the caller wipes it. */
   async exportKek(id: string): Promise<Buffer> {
     this.checkOpen();
-    const kek = await this.findKek(id);
-    return Buffer.from(kek.key);
+    return Buffer.from(this.kekNow(await this.findKek(id)).key);
   }
 
   /** Re-seals the file under a new passphrase, or stores it unprotected when undefined. */
@@ -240,7 +239,12 @@ export class LocalKms implements Kms {
     if (this.closed) throw new KsealError("KMS_UNAVAILABLE", "local KMS is closed");
   }
 
-  private async findKek(id: string): Promise<Kek> {
+  /**
+   * Makes sure the KEK is loaded (re-reading a changed file) and returns its normalized id. Use
+   * the KEK through kekNow() in the same synchronous step as the crypto: a reload swaps the store
+   * and wipes the old one's keys, so a Kek held across an await could turn to zeros.
+   */
+  private async findKek(id: string): Promise<string> {
     let kekId: string;
     try {
       kekId = normalizeUuid(id);
@@ -252,6 +256,13 @@ export class LocalKms implements Kms {
       await this.refreshIfChanged();
       kek = this.store.keks.get(kekId);
     }
+    if (!kek) throw new KsealError("KMS_UNKNOWN_KEY", `local KMS has no KEK ${kekId}`);
+    return kekId;
+  }
+
+  private kekNow(kekId: string): Kek {
+    this.checkOpen();
+    const kek = this.store.keks.get(kekId);
     if (!kek) throw new KsealError("KMS_UNKNOWN_KEY", `local KMS has no KEK ${kekId}`);
     return kek;
   }

@@ -304,3 +304,25 @@ t.test("default key file location", async (t) => {
   t.match(defaultKeyFilePath({}), /\.config\/kseal\/local-kms\.json$/);
   t.end();
 });
+
+t.test("DEKs generated while the key file is re-read all unwrap (no KEK wiped under a call)", async (t) => {
+  const path = join(tempDir(t), "k.json");
+  const kms = await LocalKms.open({ path });
+  const admin = await LocalKms.open({ path, autoCreate: false });
+  t.teardown(async () => { await kms.close(); await admin.close(); });
+  const id = await kms.resolveAlias("x");
+  const pairs = [];
+  for (let round = 0; round < 15; round++) {
+    const work: Array<Promise<unknown>> = [admin.rotate("x")];
+    for (let i = 0; i < 20; i++) {
+      work.push(kms.resolveAlias("x")); // re-reads the file the admin is rewriting
+      work.push(kms.generateDek(id).then((p) => pairs.push(p)));
+    }
+    await Promise.all(work);
+  }
+  const fresh = await LocalKms.open({ path, autoCreate: false });
+  t.teardown(() => fresh.close());
+  let ok = 0;
+  for (const p of pairs) if ((await fresh.decryptEdek(p.edek)).equals(p.dek)) ok++;
+  t.equal(ok, pairs.length, `${pairs.length} DEKs`);
+});
