@@ -174,11 +174,17 @@ t.test("with no DEK, a KMS failure is a retriable error", async (t) => {
   t.equal(((err as Error).cause as Error).message, "ECONNREFUSED", "cause kept");
 });
 
-t.test("a KMS that does not answer times out as unavailable", async (t) => {
+t.test("a KMS that does not answer times out as unavailable; a late DEK is wiped", async (t) => {
   const { kms, mgr } = setup({ kmsTimeoutMs: 30 });
   kms.hold();
   await t.rejects(mgr.lease("k", 1), { code: "KMS_UNAVAILABLE" });
+  kms.release(); // resolveAlias answers late: nothing follows it
+  kms.hold("generate");
+  await t.rejects(mgr.lease("k", 1), { code: "KMS_UNAVAILABLE", message: /generateDek/ });
   kms.release();
+  await flush();
+  t.equal(kms.returned.length, 1);
+  t.ok(isZero(kms.returned[0]!), "the DEK that came after the deadline was wiped");
 });
 
 t.test("concurrent leases for one alias share one KMS call", async (t) => {

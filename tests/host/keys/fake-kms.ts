@@ -14,12 +14,16 @@ export class FakeKms implements Kms {
   unknownAliases = new Set<string>();
   /** DEKs handed out, by EDEK (latin1). */
   readonly issued = new Map<string, Buffer>();
+  /** The DEK Buffers handed to callers (to check that they get wiped). */
+  readonly returned: Buffer[] = [];
   private held: Array<() => void> | undefined;
+  private heldCall: "resolve" | "generate" | "decrypt" | undefined;
   private seq = 0;
 
-  /** Calls wait until release() (a slow or hung KMS). */
-  hold(): void {
+  /** Calls (or only calls of one kind) wait until release(): a slow or hung KMS. */
+  hold(only?: "resolve" | "generate" | "decrypt"): void {
     this.held ??= [];
+    this.heldCall = only;
   }
 
   release(): void {
@@ -32,33 +36,36 @@ export class FakeKms implements Kms {
     return this.held?.length ?? 0;
   }
 
-  private async gate(): Promise<void> {
-    if (this.held) await new Promise<void>((r) => this.held!.push(r));
+  private async gate(call: "resolve" | "generate" | "decrypt"): Promise<void> {
+    if (this.held && (this.heldCall === undefined || this.heldCall === call)) await new Promise<void>((r) => this.held!.push(r));
     if (this.failWith !== undefined) throw this.failWith;
   }
 
   async resolveAlias(alias: string): Promise<string> {
     this.calls.resolve++;
-    await this.gate();
+    await this.gate("resolve");
     if (this.unknownAliases.has(alias)) throw new KsealError("KMS_UNKNOWN_ALIAS", alias);
     return `kek-${alias}`;
   }
 
   async generateDek(kekId: string): Promise<DekPair> {
     this.calls.generate++;
-    await this.gate();
+    await this.gate("generate");
     const dek = randomBytes(32);
     const edek = Buffer.from(`${kekId}/edek-${++this.seq}`);
     this.issued.set(edek.toString("latin1"), Buffer.from(dek));
+    this.returned.push(dek);
     return { dek, edek };
   }
 
   async decryptEdek(edek: Buffer): Promise<Buffer> {
     this.calls.decrypt++;
-    await this.gate();
+    await this.gate("decrypt");
     const dek = this.issued.get(edek.toString("latin1"));
     if (!dek) throw new KsealError("KMS_UNKNOWN_KEY", "fake");
-    return Buffer.from(dek);
+    const copy = Buffer.from(dek);
+    this.returned.push(copy);
+    return copy;
   }
 
   async close(): Promise<void> {}
