@@ -19,7 +19,10 @@ options:
   --dedicated-controller   run the KRaft controller as its own node
   --full-jit               let broker JVMs compile with C2 (slower start; for benchmarks)
   --prop key=value         broker property for every node (repeatable)
-  --owner-pid PID          stop the cluster when that process exits
+  --owner-pid PID          stop the cluster when that process exits; with up and down it also
+                           names the user (default: the CLI's parent process). A cluster that
+                           several users brought up stays until the last of them runs down
+  --force                  with down: stop the cluster even while other users remain
   --ttl-minutes M          stop the cluster after M minutes (default: 180; 0 = never)
   --kafka-version V        Kafka release from Maven Central (default: KSEAL_KAFKA_VERSION or 4.4.0)
   --all                    with down: stop every cluster
@@ -39,6 +42,7 @@ export interface CliArgs {
   ttlMinutes: number;
   kafkaVersion?: string;
   all: boolean;
+  force: boolean;
   /** For `tool`: the tool and its own arguments, passed through untouched. */
   rest: string[];
 }
@@ -104,6 +108,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
       case "--all":
         args.all = true;
         break;
+      case "--force":
+        args.force = true;
+        break;
       default:
         throw new Error(`unknown option ${a}\n\n${USAGE}`);
     }
@@ -122,6 +129,7 @@ function defaults(): Omit<CliArgs, "command"> {
     props: {},
     ttlMinutes: 180,
     all: false,
+    force: false,
     rest: [],
   };
 }

@@ -3,6 +3,7 @@
 // last line of stdout; everything else the rig says goes to stderr.
 
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, open, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +14,17 @@ import { javaArgv } from "./java-process.js";
 import { kafkaClasspath } from "./kafka-classpath.js";
 import { rigStateRoot } from "./kafka-cluster.js";
 import { toolCommand } from "./kafka-tools.js";
-import { readState, removeState, stateNames, supervisorAlive, supervisorLog } from "./rig-state.js";
+import {
+  readState,
+  readUsers,
+  removeState,
+  stateFile,
+  stateNames,
+  supervisorAlive,
+  supervisorLog,
+  withLock,
+  writeUsers,
+} from "./rig-state.js";
 import type { SupervisorMessage, SupervisorOptions } from "./supervisor.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,13 +40,24 @@ async function running(name: string): Promise<ClusterInfo | undefined> {
   return undefined;
 }
 
+/** Who is asking: --owner-pid, else the process that ran the CLI (tests/run-all.mjs, a shell). */
+const caller = (args: CliArgs) => args.ownerPid ?? process.ppid;
+
 async function up(args: CliArgs): Promise<number> {
+  await mkdir(rigStateRoot(), { recursive: true });
+  return withLock(args.name, () => upLocked(args));
+}
+
+async function upLocked(args: CliArgs): Promise<number> {
   const existing = await running(args.name);
   if (existing) {
     if (existing.brokers.length !== args.brokers || Boolean(existing.sasl) !== args.sasl) {
       say(`cluster ${args.name} is already running with other options; run down first`);
       return 1;
     }
+    // Another run (say a second `npm test` on the same machine) shares it; down stops it only
+    // when the last of them is done.
+    await writeUsers(args.name, [...readUsers(args.name), caller(args)]);
     say(`cluster ${args.name} is already running (supervisor ${existing.pid}); reusing it`);
     console.log(JSON.stringify(existing));
     return 0;
@@ -43,7 +65,6 @@ async function up(args: CliArgs): Promise<number> {
   // Resolve jars here, in the foreground, so a first-time download shows up in the CLI's output.
   await kafkaClasspath(args.kafkaVersion);
 
-  await mkdir(rigStateRoot(), { recursive: true });
   const logPath = supervisorLog(args.name);
   const logFile = await open(logPath, "w");
   const opts: SupervisorOptions = {
@@ -78,16 +99,31 @@ async function up(args: CliArgs): Promise<number> {
   if (child.connected) child.disconnect();
   child.unref();
   const info = outcome.ready;
+  await writeUsers(args.name, [caller(args)]);
   say(`cluster ${info.name} with ${info.brokers.length} broker(s) ready in ${Date.now() - t0} ms at ${info.bootstrap}`);
   say(`supervisor ${info.pid}; logs in ${info.dir}/node-*/server.log; stop with: npm run rig -- down --name ${info.name}`);
   console.log(JSON.stringify(info));
   return 0;
 }
 
-async function down(name: string): Promise<number> {
+async function down(name: string, caller: number, force: boolean): Promise<number> {
+  if (!existsSync(stateFile(name))) {
+    say(`no cluster named ${name} is running`);
+    return 0;
+  }
+  return withLock(name, () => downLocked(name, caller, force));
+}
+
+async function downLocked(name: string, caller: number, force: boolean): Promise<number> {
   const info = readState(name);
   if (!info) {
     say(`no cluster named ${name} is running`);
+    return 0;
+  }
+  const others = readUsers(name).filter((p) => p !== caller);
+  if (others.length > 0 && !force && supervisorAlive(info.pid)) {
+    await writeUsers(name, others);
+    say(`cluster ${name} is still used by process(es) ${others.join(", ")}; left running (down --force stops it)`);
     return 0;
   }
   if (supervisorAlive(info.pid)) {
@@ -131,8 +167,8 @@ async function main(argv: string[]): Promise<number> {
     case "up":
       return up(args);
     case "down":
-      if (!args.all) return down(args.name);
-      for (const name of stateNames()) await down(name);
+      if (!args.all) return down(args.name, caller(args), args.force);
+      for (const name of stateNames()) await down(name, caller(args), true);
       return 0;
     case "status": {
       const info = await running(args.name);

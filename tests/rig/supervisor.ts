@@ -1,13 +1,13 @@
 // The long-lived process behind `rig up`: it starts a cluster, owns its JVMs (which die with it,
 // see java-process.ts), reports readiness to the CLI over IPC, and stops the cluster on SIGTERM
-// (`rig down`), when its owner process exits, or when its time to live runs out.
+// (`rig down`), when its owner and every other user have exited, or when its time to live runs out.
 //
 // Options arrive as JSON in KSEAL_RIG_SUPERVISOR; its messages to the parent are
 // {ready: ClusterInfo} or {error: string}.
 
 import type { ClusterInfo } from "./cluster-info.js";
 import { KafkaCluster, type ClusterOptions } from "./kafka-cluster.js";
-import { processAlive, removeState, writeState } from "./rig-state.js";
+import { readUsers, removeState, writeState } from "./rig-state.js";
 
 export interface SupervisorOptions extends ClusterOptions {
   name: string;
@@ -55,10 +55,12 @@ async function main(): Promise<void> {
   send({ ready: cluster.info });
   process.disconnect?.();
 
+  // With an owner, the cluster lives while any of its users (the owner and whoever reused it
+  // through `up`) is alive and has not run `down`.
   const ownerPid = opts.ownerPid;
   if (ownerPid !== undefined) {
     setInterval(() => {
-      if (!processAlive(ownerPid)) void shutdown(`owner process ${ownerPid} exited`);
+      if (readUsers(opts.name, [ownerPid]).length === 0) void shutdown(`its users (first ${ownerPid}) are gone`);
     }, 1000);
   }
   if (opts.ttlMinutes > 0) {

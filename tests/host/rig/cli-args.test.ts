@@ -22,6 +22,8 @@ t.test("up with every option", async (t) => {
 t.test("defaults", async (t) => {
   const a = parseCliArgs(["down"]);
   t.equal(a.name, "dev");
+  t.notOk(a.force);
+  t.ok(parseCliArgs(["down", "--force"]).force);
   t.equal(a.brokers, 1);
   t.equal(a.ttlMinutes, 180);
   t.notOk(a.all);

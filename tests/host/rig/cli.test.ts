@@ -102,3 +102,25 @@ t.test("usage errors exit 2", async (t) => {
   t.equal(res.code, 2);
   t.match(res.stderr, /--brokers needs an integer/);
 });
+
+t.test("a cluster brought up by several users lives until the last one leaves", { skip: noKafka }, async (t) => {
+  const [a, b, c] = [0, 1, 2].map(() => spawn("sleep", ["600"], { stdio: "ignore" }));
+  t.teardown(() => [a, b, c].forEach((p) => p!.kill("SIGKILL")));
+  const up = await cli("up", "--name", "cli-c", "--owner-pid", String(a!.pid));
+  t.equal(up.code, 0, up.stderr);
+  const info = lastJsonLine(up.stdout);
+  t.teardown(() => cli("down", "--name", "cli-c", "--force"));
+  for (const p of [b, c]) {
+    const again = await cli("up", "--name", "cli-c", "--owner-pid", String(p!.pid));
+    t.same(lastJsonLine(again.stdout), info, "reused");
+  }
+  const downA = await cli("down", "--name", "cli-c", "--owner-pid", String(a!.pid));
+  t.equal(downA.code, 0);
+  t.match(downA.stderr, /still used by process\(es\) \d+, \d+; left running/);
+  t.equal((await cli("status", "--name", "cli-c")).code, 0, "still running for b and c");
+  b!.kill("SIGKILL");
+  await sleep(3000);
+  t.ok(processAlive(info.pid), "c alone keeps it");
+  c!.kill("SIGKILL");
+  t.ok(await waitUntil(() => !processAlive(info.pid), 30_000), "stopped once no user is left");
+});
