@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, u
 import { join } from "node:path";
 import t from "tap";
 import { defaultKeyFilePath } from "../../../host/kms/local/default-path.js";
+import type { DekPair } from "../../../host/kms/kms.js";
 import { LocalKms } from "../../../host/kms/local/local-kms.js";
 import { readJson, tempDir } from "./helpers.js";
 
@@ -311,7 +312,7 @@ t.test("DEKs generated while the key file is re-read all unwrap (no KEK wiped un
   const admin = await LocalKms.open({ path, autoCreate: false });
   t.teardown(async () => { await kms.close(); await admin.close(); });
   const id = await kms.resolveAlias("x");
-  const pairs = [];
+  const pairs: DekPair[] = [];
   for (let round = 0; round < 15; round++) {
     const work: Array<Promise<unknown>> = [admin.rotate("x")];
     for (let i = 0; i < 20; i++) {
