@@ -81,9 +81,15 @@ export function buildPlainBatch(records: PlainRecord[], baseTimestamp = 1_700_00
   return batch;
 }
 
-/** A copy of a batch with producerId/epoch/baseSequence cleared and the CRC recomputed. */
-export function withoutProducer(batch: Buffer): Buffer {
+/**
+ * A fetched batch as a new producer would send it: baseOffset 0 (a broker checks that inner
+ * offsets of a compressed batch count from 0), no leader epoch, producerId/epoch/baseSequence
+ * cleared (another producer's sequence would not apply), CRC recomputed.
+ */
+export function asProduced(batch: Buffer): Buffer {
   const b = Buffer.from(batch);
+  b.writeBigInt64BE(0n, 0);
+  b.writeInt32BE(-1, 12);
   b.writeBigInt64BE(-1n, 43);
   b.writeInt16BE(-1, 51);
   b.writeInt32BE(-1, 53);

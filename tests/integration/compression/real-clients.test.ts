@@ -25,7 +25,7 @@ import {
   type ClusterInfo,
   type TextRecord,
 } from "../../rig/index.js";
-import { buildPlainBatch, parsePlainBatch, withoutProducer } from "../../host/compression/batch-records.js";
+import { buildPlainBatch, parsePlainBatch, asProduced } from "../../host/compression/batch-records.js";
 import { EDEK, filterWithKey } from "../../host/wasm/support/fixtures.js";
 import { fetchBatches, leaderOf, produceBatch } from "./raw-broker.js";
 
@@ -142,7 +142,7 @@ t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
         // Re-encode as the proxy would: plain batch -> (filter) -> recompress with the same codec.
         // Producer fields are cleared so the broker does not apply another producer's sequence.
         for (const p of plain) {
-          const again = recompressBatch(withoutProducer(p), codec);
+          const again = recompressBatch(asProduced(p), codec);
           const res = await produceBatch(targetConn, target, again);
           t.equal(res.errorCode, 0, `${client}: broker accepts kseal's ${codecName} re-encoding of a ${p.readInt32BE(57)}-record batch (${res.errorMessage ?? "ok"})`);
         }
@@ -154,7 +154,7 @@ t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
         const encConn = await leaderOf(info, encTopic);
         try {
           for (const p of plain) {
-            const res = await produceBatch(encConn, encTopic, recompressBatch(filter.encryptBatch(withoutProducer(p), 0), codec));
+            const res = await produceBatch(encConn, encTopic, recompressBatch(filter.encryptBatch(asProduced(p), 0), codec));
             t.equal(res.errorCode, 0, `${client}: broker accepts the encrypted batch recompressed with ${codecName} (${res.errorMessage ?? "ok"})`);
           }
           const back = await fetchBatches(encConn, encTopic, sent.length);
