@@ -81,6 +81,7 @@ t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
   const info = await useCluster(t);
   const rdk = kcatLibrdkafkaVersion() ?? "unknown";
   const franz = buildFranz();
+  if (franz.bin) t.teardown(() => fs.rmSync(path.dirname(franz.bin!), { recursive: true, force: true }));
   const clients: Client[] = ["java"];
   if (kcatPath()) clients.push("kcat");
   else t.comment("kcat not installed: librdkafka not covered");
