@@ -25,7 +25,7 @@ else {
   t.test("franz-go through the proxy: produce, group consume, commit", async (t) => {
     const franz = buildFranz();
     if (!franz.bin) {
-      t.skip(franz.reason!);
+      t.plan(0, franz.reason);
       return;
     }
     const info = await useCluster(t, { brokers: 3 });
