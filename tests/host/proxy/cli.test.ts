@@ -51,7 +51,8 @@ t.test("start: logs its ports, proxies, stops on SIGTERM", async (t) => {
   writeFileSync(file, "bootstrapPort: 9192\ntarget: 127.0.0.1:1\nlimits:\n  maxInFlightPerConnection: 8\n");
   const child = spawn(process.execPath, ["--import", "tsx", main, "start", "--config", file, "--bootstrap-port", "0", "--target", `127.0.0.1:${broker.port}`], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KSEAL_LOG_LEVEL: "info" },
+    // Encryption is on by default; keep its local key file out of the user's home.
+    env: { ...process.env, KSEAL_LOG_LEVEL: "info", KSEAL_LOCAL_KMS_FILE: join(dir, "local-kms.json") },
   });
   t.teardown(() => child.kill("SIGKILL"));
   let out = "";
