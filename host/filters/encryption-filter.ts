@@ -45,6 +45,8 @@ export interface EncryptionFilterOptions {
   edeks: EdekCache;
   selector: KekSelector;
   unresolvedKeyPolicy: UnresolvedKeyPolicy;
+  /** Most records one DEK lease may cover (the DEK manager's maxRecords). */
+  maxLeaseRecords?: number;
   logger?: Logger;
 }
 
@@ -70,9 +72,30 @@ export interface EncryptionFilter extends ProxyFilter {
 export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFilter {
   const log = (o.logger ?? rootLog).child({ filter: "encryption" });
   const wasm = o.wasm;
+  const groupMax = Math.min(o.maxLeaseRecords ?? Number.MAX_SAFE_INTEGER, 1 << 20);
   const pending = new Map<string, FailedPartition[]>();
   const warnedUnresolved = new Set<string>();
   const counters: EncryptionStats = { encryptedPartitions: 0, clearPartitions: 0, produceFailures: 0, decryptedPartitions: 0, fetchFailures: 0 };
+
+  /** What a partition gets when no DEK could be leased for it; undefined = pass it in clear. */
+  function leaseFailure(j: { name: string; alias: string; part: PartitionProduceData }, reason: unknown): PartitionError | undefined {
+    if (isKsealError(reason, "KMS_UNKNOWN_ALIAS")) {
+      if (o.unresolvedKeyPolicy === "passthrough") {
+        counters.clearPartitions++;
+        if (!warnedUnresolved.has(j.alias)) {
+          warnedUnresolved.add(j.alias);
+          log.warn({ topic: j.name, alias: j.alias }, "KMS does not know this topic's KEK alias; its records pass through in clear (unresolvedKeyPolicy=passthrough)");
+        }
+        return undefined;
+      }
+      return {
+        code: KafkaError.INVALID_RECORD,
+        message: `kseal: topic ${j.name} has no KEK (alias ${j.alias} unknown to the KMS) and unresolvedKeyPolicy is reject`,
+      };
+    }
+    log.warn({ topic: j.name, partition: j.part.index, alias: j.alias, err: errText(reason) }, "no DEK for produce; partition answered with an error, nothing forwarded");
+    return produceErrorFor(reason);
+  }
 
   async function onProduceRequest(ctx: FilterContext, msg: ProduceRequest): Promise<boolean> {
     const v = ctx.header.apiVersion;
@@ -106,27 +129,26 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
     if (jobs.length === 0 && failed.length === 0) return false;
 
     let changed = false;
-    const leases = await Promise.allSettled(jobs.map((j) => o.deks.lease(j.alias, j.count)));
-    jobs.forEach((j, i) => {
+    // Partitions under one alias share one lease and one key load (the key schedule costs about
+    // as much as encrypting a few records), up to groupMax records per lease.
+    const groups: { alias: string; jobs: Job[]; count: number }[] = [];
+    for (const j of jobs) {
+      const g = groups.find((x) => x.alias === j.alias && x.count + j.count <= groupMax);
+      if (g) {
+        g.jobs.push(j);
+        g.count += j.count;
+      } else {
+        groups.push({ alias: j.alias, jobs: [j], count: j.count });
+      }
+    }
+    const leases = await Promise.allSettled(groups.map((g) => o.deks.lease(g.alias, g.count)));
+    groups.forEach((g, i) => {
       const l = leases[i]!;
       if (l.status === "rejected") {
-        if (isKsealError(l.reason, "KMS_UNKNOWN_ALIAS")) {
-          if (o.unresolvedKeyPolicy === "passthrough") {
-            counters.clearPartitions++;
-            if (!warnedUnresolved.has(j.alias)) {
-              warnedUnresolved.add(j.alias);
-              log.warn({ topic: j.name, alias: j.alias }, "KMS does not know this topic's KEK alias; its records pass through in clear (unresolvedKeyPolicy=passthrough)");
-            }
-            return;
-          }
-          failed.push({ topic: j.topic, part: j.part, name: j.name, error: {
-            code: KafkaError.INVALID_RECORD,
-            message: `kseal: topic ${j.name} has no KEK (alias ${j.alias} unknown to the KMS) and unresolvedKeyPolicy is reject`,
-          } });
-          return;
+        for (const j of g.jobs) {
+          const error = leaseFailure(j, l.reason);
+          if (error) failed.push({ topic: j.topic, part: j.part, name: j.name, error });
         }
-        log.warn({ topic: j.name, partition: j.part.index, alias: j.alias, err: errText(l.reason) }, "no DEK for produce; partition answered with an error, nothing forwarded");
-        failed.push({ topic: j.topic, part: j.part, name: j.name, error: produceErrorFor(l.reason) });
         return;
       }
       const lease = l.value;
@@ -134,12 +156,19 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
         wasm.releaseKey(ENCRYPT_SLOT);
         wasm.loadKey(ENCRYPT_SLOT, lease.dek, lease.edek, { budget: lease.records, ivSeed: lease.ivSeed });
         try {
-          const out = encryptRecords(wasm, j.part.records!, ENCRYPT_SLOT);
-          if (out !== j.part.records) {
-            j.part.records = out;
-            changed = true;
+          for (const j of g.jobs) {
+            try {
+              const out = encryptRecords(wasm, j.part.records!, ENCRYPT_SLOT);
+              if (out !== j.part.records) {
+                j.part.records = out;
+                changed = true;
+              }
+              counters.encryptedPartitions++;
+            } catch (e) {
+              log.warn({ topic: j.name, partition: j.part.index, err: errText(e) }, "encryption failed; partition answered with an error, nothing forwarded");
+              failed.push({ topic: j.topic, part: j.part, name: j.name, error: produceErrorFor(e) });
+            }
           }
-          counters.encryptedPartitions++;
         } finally {
           try {
             wasm.releaseKey(ENCRYPT_SLOT);
@@ -148,8 +177,10 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
           }
         }
       } catch (e) {
-        log.warn({ topic: j.name, partition: j.part.index, err: errText(e) }, "encryption failed; partition answered with an error, nothing forwarded");
-        failed.push({ topic: j.topic, part: j.part, name: j.name, error: produceErrorFor(e) });
+        for (const j of g.jobs) {
+          log.warn({ topic: j.name, partition: j.part.index, err: errText(e) }, "encryption failed; partition answered with an error, nothing forwarded");
+          failed.push({ topic: j.topic, part: j.part, name: j.name, error: produceErrorFor(e) });
+        }
       } finally {
         lease.release();
       }

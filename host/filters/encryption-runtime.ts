@@ -62,6 +62,7 @@ export async function startEncryption(cfg: EncryptionConfig, opts: EncryptionRun
     edeks,
     selector: new KekSelector(cfg.kekTemplate, cfg.rules),
     unresolvedKeyPolicy: cfg.unresolvedKeyPolicy,
+    maxLeaseRecords: cfg.dek.maxRecords,
     logger,
   });
   logger.info({ kms: kms.name, kekTemplate: cfg.kekTemplate, rules: cfg.rules.length, unresolvedKeyPolicy: cfg.unresolvedKeyPolicy }, "record encryption on");

@@ -217,3 +217,27 @@ t.test("rules pick aliases or leave topics in clear", async (t) => {
   await encrypt(rig, plainBatch(2), "payments");
   t.ok(rig.kms.keks.has("KEK-pay") && !rig.kms.keks.has("KEK-payments"), "exact rule's alias used");
 });
+
+t.test("partitions under one alias share a lease and one key load, with distinct IVs", async (t) => {
+  const rig = await makeRig();
+  t.teardown(rig.close);
+  const req: ProduceRequest = {
+    transactionalId: null, acks: -1, timeoutMs: 1000,
+    topicData: [{ name: "orders", partitionData: [0, 1, 2].map((index) => ({ index, records: plainBatch(4, 0n, `p${index}`) })) }],
+  };
+  await rig.filter.onRequest!(ctx(rig, 0, 9), req);
+  t.equal(rig.kms.calls.generate, 1, "one DEK");
+  t.equal(rig.deks.stats().leases, 1, "one lease for the three partitions");
+  const edek = rig.deks.snapshot("KEK-orders").current!.edek;
+  const ivs: string[] = [];
+  for (const p of req.topicData[0]!.partitionData) {
+    const r = p.records!;
+    for (let at = r.indexOf(edek); at >= 0; at = r.indexOf(edek, at + 1)) ivs.push(r.subarray(at + edek.length + 1, at + edek.length + 13).toString("hex"));
+  }
+  t.equal(ivs.length, 9, "9 encrypted records (one tombstone per partition stays null)");
+  t.equal(new Set(ivs).size, 9, "every IV distinct across the partitions");
+  for (const p of req.topicData[0]!.partitionData) {
+    const { part } = await decrypt(rig, p.records!);
+    t.ok(part.records!.equals(plainBatch(4, 0n, `p${p.index}`)), `partition ${p.index} decrypts`);
+  }
+});
