@@ -5,7 +5,7 @@
 // MESSAGE_TOO_LARGE; a KEK the KMS does not know gets RESOURCE_NOT_FOUND on fetch, never
 // ciphertext.
 import t from "tap";
-import { createTopic, kafkaUnavailableReason, segmentFiles, uniqueTopic, useCluster } from "../../rig/index.js";
+import { createTopic, kafkaUnavailableReason, runKafkaTool, segmentFiles, uniqueTopic, useCluster } from "../../rig/index.js";
 import { statSync } from "node:fs";
 import { RawKafka } from "../../clients/raw-kafka.js";
 import { buildBatch } from "../protocol/record-batch.js";
@@ -158,5 +158,16 @@ else {
     const q = ok.msg.responses[0].partitions[0];
     t.equal(q.errorCode, 0);
     t.ok(q.records && q.records.includes(Buffer.from("unknown-kek-2")), "the writer's proxy decrypts");
+
+    // A Java consumer through the proxy that lacks the KEK fails fast instead of waiting out its timeout.
+    const started = Date.now();
+    const java = await runKafkaTool(info, "console-consumer", [
+      "--bootstrap-server", reader.bootstrap, "--topic", topic, "--from-beginning", "--max-messages", "2", "--timeout-ms", "60000",
+    ], { timeoutMs: 120_000 });
+    // KafkaConsumer.poll throws IllegalStateException("Unexpected error code 91 ..."); the console
+    // consumer prints it and stops (its exit code stays 0).
+    t.match(java.stderr, /error code 91|RESOURCE_NOT_FOUND|ResourceNotFound/i, `it names the error: ${java.stderr.split("\n").find((l) => /91|resource/i.test(l)) ?? java.stderr.slice(-300)}`);
+    t.notOk(java.stdout.includes("unknown-kek"), "and printed no records");
+    t.ok(Date.now() - started < 50_000, `within ${Date.now() - started} ms, not at its 60 s timeout`);
   });
 }
