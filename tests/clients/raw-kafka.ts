@@ -37,7 +37,9 @@ export class RawKafka {
     );
   }
 
-  static async connect(address: string): Promise<RawKafka> {
+  /** Connects to "host:port"; given a bootstrap list "a:1,b:2", to its first entry. */
+  static async connect(bootstrap: string): Promise<RawKafka> {
+    const address = bootstrap.split(",")[0]!.trim();
     const i = address.lastIndexOf(":");
     const sock = net.connect(Number(address.slice(i + 1)), address.slice(0, i));
     await new Promise<void>((resolve, reject) => {
