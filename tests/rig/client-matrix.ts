@@ -5,12 +5,12 @@
 // Records are text key/value pairs because the console tools speak lines: keys and values must be
 // non-empty UTF-8 without tabs or newlines (the separators).
 
-import { CompressionTypes, Kafka, logLevel } from "kafkajs";
+import { CompressionTypes } from "kafkajs";
 import type { ClusterInfo } from "./cluster-info.js";
 import { franzBinary, goAvailable, runFranz } from "./franz.js";
 import { kafkaTool } from "./kafka-tools.js";
 import { kcatPath, runKcat } from "./kcat.js";
-import { uniqueTopic } from "./test-cluster.js";
+import { kafkajsAt, uniqueTopic } from "./test-cluster.js";
 
 export type ClientName = "java" | "kcat" | "kafkajs" | "franz";
 export type Codec = "none" | "gzip" | "snappy" | "lz4" | "zstd";
@@ -87,10 +87,6 @@ function parseLines(out: string): TextRecord[] {
     });
 }
 
-function kafkajs(bootstrap: string): Kafka {
-  return new Kafka({ clientId: "kseal-matrix", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
-}
-
 export interface ProduceOptions {
   codec?: Codec;
   acks?: "all" | "1" | "0";
@@ -127,7 +123,7 @@ export async function produce(client: ClientName, target: ClientTarget, topic: s
       return;
     }
     case "kafkajs": {
-      const producer = kafkajs(target.bootstrap).producer(
+      const producer = kafkajsAt(target.bootstrap, { clientId: "kseal-matrix" }).producer(
         opts.transaction ? { transactionalId: txnId, idempotent: true, maxInFlightRequests: 1 } : {},
       );
       await producer.connect();
@@ -202,7 +198,7 @@ export async function consume(client: ClientName, target: ClientTarget, topic: s
       break;
     }
     case "kafkajs": {
-      const consumer = kafkajs(target.bootstrap).consumer({ groupId: group, readUncommitted: !committed });
+      const consumer = kafkajsAt(target.bootstrap, { clientId: "kseal-matrix" }).consumer({ groupId: group, readUncommitted: !committed });
       got = [];
       await consumer.connect();
       try {

@@ -7,6 +7,7 @@ export { kcatLibrdkafkaVersion, kcatPath, kcatSupportsScram, runKcat } from "./k
 export {
   createTopic,
   kafkaUnavailableReason,
+  kafkajsAt,
   kafkajsClient,
   uniqueTopic,
   useCluster,

@@ -57,16 +57,21 @@ export function uniqueTopic(prefix = "t"): string {
   return `${prefix}-${randomBytes(6).toString("hex")}`;
 }
 
-/** A kafkajs client for the cluster (PLAINTEXT, or SASL when given), logging nothing. */
-export function kafkajsClient(info: ClusterInfo, opts: { sasl?: SASLOptions; clientId?: string } = {}): Kafka {
-  const bootstrap = opts.sasl ? info.sasl?.bootstrap : info.bootstrap;
-  if (!bootstrap) throw new Error(`cluster ${info.name} has no SASL listener (start it with sasl: true)`);
+/** A kafkajs client for a bootstrap list (a cluster's or the proxy's), logging nothing. */
+export function kafkajsAt(bootstrap: string, opts: { sasl?: SASLOptions; clientId?: string } = {}): Kafka {
   return new Kafka({
     clientId: opts.clientId ?? "kseal-test",
     brokers: bootstrap.split(","),
     sasl: opts.sasl,
     logLevel: logLevel.NOTHING,
   });
+}
+
+/** A kafkajs client for the cluster (PLAINTEXT, or SASL when given), logging nothing. */
+export function kafkajsClient(info: ClusterInfo, opts: { sasl?: SASLOptions; clientId?: string } = {}): Kafka {
+  const bootstrap = opts.sasl ? info.sasl?.bootstrap : info.bootstrap;
+  if (!bootstrap) throw new Error(`cluster ${info.name} has no SASL listener (start it with sasl: true)`);
+  return kafkajsAt(bootstrap, opts);
 }
 
 /** Creates a topic and waits for its leaders; returns its name. */
