@@ -49,6 +49,8 @@ export interface ClusterOptions {
   ownerPid?: number;
   /** Called when a node JVM exits without being asked to (a crash after start-up). */
   onUnexpectedExit?: (nodeId: number, why: string) => void;
+  /** Where listener ports come from; default free loopback ports (tests of the rig swap it). */
+  portSource?: (count: number) => Promise<number[]>;
 }
 
 export interface StopOptions {
@@ -136,7 +138,7 @@ export class KafkaCluster {
       await writeFile(toolLog4j, TOOL_LOG4J);
 
       const brokers = opts.brokers ?? 1;
-      const ports = await freePorts(brokers * (opts.sasl ? 2 : 1) + 1);
+      const ports = await (opts.portSource ?? freePorts)(brokers * (opts.sasl ? 2 : 1) + 1);
       const plan = planCluster(
         { brokers, dir, dedicatedController: opts.dedicatedController, sasl: opts.sasl, props: opts.props },
         () => ports.shift()!,

@@ -1,6 +1,7 @@
 // A private cluster with a dedicated controller and SASL listeners: authentication against the
 // real broker, a broker crash and restart, and a stop that leaves nothing behind.
 import { existsSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import t from "tap";
 import {
   createTopic,
@@ -13,6 +14,7 @@ import {
   useOwnCluster,
   KafkaCluster,
 } from "../../rig/index.js";
+import { freePorts } from "../../rig/free-ports.js";
 import { processAlive } from "../../rig/rig-state.js";
 
 const noKafka = kafkaUnavailableReason();
@@ -97,4 +99,19 @@ t.test("a broker that cannot start fails the start at once, with its log", { ski
   const dir = /logs in ([^)]+)\)/.exec(err?.message ?? "")?.[1];
   t.ok(dir && existsSync(dir), "the logs are kept for a look");
   if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+t.test("a listener port taken before Kafka binds it makes the start retry on new ports", { skip: noKafka }, async (t) => {
+  const squatter = createServer();
+  await new Promise<void>((r) => squatter.listen(0, "127.0.0.1", () => r()));
+  t.teardown(() => squatter.close());
+  const taken = (squatter.address() as AddressInfo).port;
+  let calls = 0;
+  const cluster = await useOwnCluster(t, {
+    brokers: 1,
+    portSource: async (n) => (++calls === 1 ? [taken, ...(await freePorts(n - 1))] : freePorts(n)),
+  });
+  t.equal(calls, 2, "a second set of ports was drawn");
+  t.not(cluster.info.brokers[0]!.port, taken);
+  t.same((await describeVia(cluster.info.brokers[0]!)).brokerIds, [1]);
 });
