@@ -43,6 +43,10 @@ export const ERRORS = {
   WASM_KEY_SLOT_IN_USE: { summary: "filter key slot is already loaded; release it first", retriable: false, kafkaCode: -1 },
   WASM_EDEK_INVALID: { summary: "EDEK is longer than the format allows or does not match its slot", retriable: false, kafkaCode: -1 },
   WASM_TOO_MANY_EDEKS: { summary: "record batch needs more distinct DEKs than the filter has key slots", retriable: false, kafkaCode: -1 },
+  WASM_TIMEOUT: { summary: "filter call ran past the sandbox time limit; its worker was replaced", retriable: true, kafkaCode: 56 /* KAFKA_STORAGE_ERROR */ },
+  WASM_WORKER_LOST: { summary: "filter worker thread died during the call; it was replaced", retriable: true, kafkaCode: 56 /* KAFKA_STORAGE_ERROR */ },
+  WASM_SANDBOX_CLOSED: { summary: "filter sandbox is shut down", retriable: true, kafkaCode: 56 /* KAFKA_STORAGE_ERROR */ },
+  WASM_MODULE_REJECTED: { summary: "candidate filter module was rejected; the running module keeps serving", retriable: false },
   WASM_RECORD_DECRYPT_FAILED: { summary: "records of the batch could not be decrypted (integrity, format or missing key)", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },
   // KMS (any provider). KMS_UNAVAILABLE maps to KAFKA_STORAGE_ERROR because Java producers and
   // consumers both treat that code as retriable; the others fail the request for good.

@@ -23,6 +23,24 @@ export const LIMITS = {
    * standard build declares exactly this, which holds a 48 MiB batch, its rewrite and key slots;
    * a module with no maximum, or a larger one, is refused at load. */
   wasmMaxMemoryPages: 2048,
+  /** Longest one call into a sandbox worker may run before the watchdog terminates the worker
+   * (configurable). A 48 MiB batch encrypts in well under a second on one core; a call past this
+   * is a module stuck in a loop, and the client's request.timeout.ms (30 s) must not be reached. */
+  sandboxCallTimeoutMs: 5_000,
+  /** Calls queued for the sandbox pool before callers are refused: bounds memory held by batches
+   * waiting for a worker (each at most wasmMaxBatchBytes) under overload. */
+  sandboxMaxQueued: 10_000,
+  /** Pause between checks of the module file for changes (hot swap on file change). */
+  moduleWatchIntervalMs: 500,
+  /** On SIGTERM, how long connections may take to finish the requests already forwarded before
+   * they are closed anyway (configurable). Kubernetes waits 30 s (terminationGracePeriodSeconds)
+   * before SIGKILL; this leaves room for the KMS-bound requests (kmsCallTimeoutMs) to finish. */
+  shutdownDrainMs: 20_000,
+  /** How long the admin /readyz remembers that the target cluster answered, so that frequent
+   * probes do not each dial a broker. */
+  readinessProbeCacheMs: 5_000,
+  /** How long /readyz waits for a target broker to answer ApiVersions. */
+  readinessProbeTimeoutMs: 3_000,
   /** How long to wait for a TCP connection to a broker before failing the client connection. */
   upstreamConnectTimeoutMs: 10_000,
   /** After a broker closes its side, how long the client may keep its half of the connection

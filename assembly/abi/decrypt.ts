@@ -6,7 +6,8 @@
 //                   | headers: the record's minus the encryption header at index 0 (parcel header
 //                     count -2), or the parcel's headers (count >= 0)
 import * as S from "./status";
-import { DECRYPT_FAILS_WHOLE_BATCH, DECRYPT_PASSES_OLD_MAGIC } from "./policy";
+import { DECRYPT_FAILS_WHOLE_BATCH, DECRYPT_PASSES_OLD_MAGIC, refusesPlaintext } from "./policy";
+import { count, C_DECRYPTED, C_FETCH_FAILED, C_FETCH_PLAINTEXT } from "../policy/counters";
 import { allocBytes, freeBytes, ALLOC_MAX } from "./memory";
 import { SLOT_COUNT, findSlot, slotCtx, validSlot } from "./slots";
 import { gcmOpen } from "./aead";
@@ -126,7 +127,11 @@ export function decryptBatch(inp: usize, inLen: i32, slots: usize, slotCount: i3
   while (q < end) {
     parseRecord(q, end);
     q = rEnd;
-    if (rEncIdx < 0) continue;
+    if (rEncIdx < 0) {
+      count(C_FETCH_PLAINTEXT);
+      if (refusesPlaintext(rValueLen)) encrypted++;
+      continue;
+    }
     encrypted++;
     if (rValueLen > maxValue) maxValue = rValueLen;
   }
@@ -156,10 +161,12 @@ export function decryptBatch(inp: usize, inLen: i32, slots: usize, slotCount: i3
     const before = olen;
     parseRecord(q, end);
     q = rEnd;
-    if (rEncIdx < 0) {
+    if (rEncIdx < 0 && !refusesPlaintext(rValueLen)) {
       fits = emitRaw(rStart, rEnd);
     } else {
-      st = decryptRecord(slots, slotCount, scratch, failed == 0 || !DECRYPT_FAILS_WHOLE_BATCH);
+      st = rEncIdx < 0
+        ? S.REC_PLAINTEXT_REFUSED
+        : decryptRecord(slots, slotCount, scratch, failed == 0 || !DECRYPT_FAILS_WHOLE_BATCH);
       if (st == S.OUT_OF_MEMORY) {
         fits = false;
       } else if (st != S.OK) {
@@ -167,9 +174,11 @@ export function decryptBatch(inp: usize, inLen: i32, slots: usize, slotCount: i3
         store<u32>(f, index);
         store<i32>(f, st, 4);
         failed++;
+        count(C_FETCH_FAILED);
         if (!DECRYPT_FAILS_WHOLE_BATCH) fits = emitRaw(rStart, rEnd);
       } else {
         decrypted++;
+        count(C_DECRYPTED);
       }
     }
     if (fits) crc = crc32cUpdate(crc, obuf + before, olen - before);

@@ -6,6 +6,7 @@
 //                   | varint (headers + 1) | encryption header | original headers (copied)
 import * as S from "./status";
 import { shouldEncrypt } from "./policy";
+import { count, C_ENCRYPTED, C_PRODUCE_KEPT } from "../policy/counters";
 import { allocBytes, freeBytes, ALLOC_MAX } from "./memory";
 import { canTake, slotCtx, slotEdek, slotEdekLen, slotLoaded, takeIv, validSlot } from "./slots";
 import { gcmSeal } from "./aead";
@@ -100,6 +101,8 @@ export function encryptBatch(slot: i32, inp: usize, inLen: i32, out: usize): i32
     q = rEnd;
   }
   sealBatchWithCrc(buf, <i32>outSize, crc);
+  count(C_ENCRYPTED, toEncrypt);
+  count(C_PRODUCE_KEPT, <u64>(n - <i32>toEncrypt));
   store<u32>(out, <u32>buf);
   store<i32>(out, <i32>outSize, 4);
   store<u32>(out, 1, 8);

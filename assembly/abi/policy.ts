@@ -15,3 +15,13 @@ export const DECRYPT_FAILS_WHOLE_BATCH: bool = true;
  * passes them through (true) or refuses them with BATCH_MAGIC_UNSUPPORTED (false). Encrypt always
  * refuses them. */
 export const DECRYPT_PASSES_OLD_MAGIC: bool = true;
+
+// --- per-build policies (assembly/policy/, docs/policies.md) ---
+import { IS_STRICT } from "../policy/policy-id";
+
+/** Whether decrypt_batch fails a fetched record that carries no encryption header (strict: a
+ * plaintext value in an encrypted topic was written behind the proxy's back). Tombstones stay
+ * legal: encryption never touches them. */
+export function refusesPlaintext(valueLen: i32): bool {
+  return IS_STRICT && valueLen >= 0;
+}

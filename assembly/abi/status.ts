@@ -27,3 +27,5 @@ export const REC_AAD_UNKNOWN: i32 = 35;
 export const REC_WRAPPER_TRUNCATED: i32 = 36;
 export const REC_KEY_NOT_LOADED: i32 = 37;
 export const REC_PARCEL_MALFORMED: i32 = 38;
+/** strict policy: a record without the encryption header where one is required. */
+export const REC_PLAINTEXT_REFUSED: i32 = 39;

@@ -41,6 +41,8 @@ export const RECORD_STATUS = {
   WRAPPER_TRUNCATED: 36,
   KEY_NOT_LOADED: 37,
   PARCEL_MALFORMED: 38,
+  /** strict policy: a record without the encryption header in a topic that must be encrypted. */
+  PLAINTEXT_REFUSED: 39,
 } as const;
 
 export type StatusName = keyof typeof STATUS;

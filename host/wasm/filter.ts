@@ -321,6 +321,17 @@ export class KsealFilter {
     return this.u32(this.io);
   }
 
+  /** The audit policy's decision counters (policy_counters export, docs/policies.md), or
+   * undefined for a module without the export. At most 8 counters (they fit kseal_io). */
+  policyCounters(count: number): bigint[] | undefined {
+    const fn = (this.exports as unknown as Record<string, unknown>).policy_counters;
+    if (typeof fn !== "function" || count < 0 || count > 8) return undefined;
+    const st = this.call(() => (fn as (out: number, n: number) => number)(this.io, count));
+    if (st !== STATUS.OK) throw statusError("policy_counters", st);
+    const view = this.view();
+    return Array.from({ length: count }, (_, i) => view.getBigUint64(this.io + i * 8, true));
+  }
+
   // --- memory plumbing ---
 
   private call<T>(fn: () => T): T {

@@ -1,0 +1,305 @@
+/**
+ * The sandbox: a pool of worker threads (one per core by default), each with its own instance
+ * of the filter module, behind an async API that mirrors the binding's encrypt/decrypt calls.
+ *
+ * - One call runs on a worker at a time; queued calls go to the next idle worker.
+ * - Watchdog: a call running past the time limit gets its worker terminated and replaced; the
+ *   call fails closed with the retriable WASM_TIMEOUT. A worker that dies fails its call with
+ *   WASM_WORKER_LOST and is replaced. Other calls are untouched.
+ * - A trap inside the module fails only that call (WASM_TRAP); the binding replaces the instance.
+ * - Hot swap: setModule() hands the new module to every worker. A worker busy with a call
+ *   finishes it on the old module; the load message queues behind it, so each worker's next call
+ *   runs on the new one. Calls dispatched after setModule() returns never see the old module.
+ */
+import { availableParallelism } from "node:os";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { KsealError, type ErrorCode, ERRORS } from "../errors.js";
+import { LIMITS } from "../limits.js";
+import type { RecordFailure } from "../wasm/filter.js";
+import type { CallRequest, FromWorker, KeyMaterial, ToWorker } from "./worker-protocol.js";
+
+export type { KeyMaterial } from "./worker-protocol.js";
+
+export interface PoolOptions {
+  /** Workers to run; default the machine's available parallelism. */
+  size?: number;
+  /** Watchdog limit per call, ms. */
+  callTimeoutMs?: number;
+  maxQueued?: number;
+}
+
+export interface PoolStats {
+  size: number;
+  busy: number;
+  queued: number;
+  calls: number;
+  timeouts: number;
+  workersLost: number;
+  workersReplaced: number;
+  moduleVersion: number;
+}
+
+interface Pending {
+  id: number;
+  call: CallRequest;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  /** Module version this worker was last told to load. */
+  version: number;
+  current?: Pending;
+  timer?: NodeJS.Timeout;
+  /** A fresh thread still starting up: no call (and no watchdog clock) until its module loads. */
+  starting: boolean;
+  ready: Promise<void>;
+}
+
+function workerUrl(): URL {
+  // From the source tree (tests, tsx) the worker is the .ts file; compiled, the .js next to this.
+  const js = new URL("./worker-main.js", import.meta.url);
+  if (existsSync(fileURLToPath(js))) return js;
+  return new URL("./worker-main.ts", import.meta.url);
+}
+
+function toError(e: { code: string; message: string }): KsealError {
+  const code = (e.code in ERRORS ? e.code : "WASM_TRAP") as ErrorCode;
+  const err = new KsealError(code);
+  // keep the worker's message (it already starts with the catalog summary)
+  err.message = e.message;
+  return err;
+}
+
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+export class WorkerPool {
+  readonly size: number;
+  private readonly timeoutMs: number;
+  private readonly maxQueued: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private moduleBytes: Uint8Array;
+  private version = 1;
+  private nextId = 1;
+  private closed = false;
+  private readonly stats = { calls: 0, timeouts: 0, workersLost: 0, workersReplaced: 0 };
+
+  private constructor(bytes: Uint8Array, o: PoolOptions) {
+    this.size = Math.max(1, o.size ?? availableParallelism());
+    this.timeoutMs = o.callTimeoutMs ?? LIMITS.sandboxCallTimeoutMs;
+    this.maxQueued = o.maxQueued ?? LIMITS.sandboxMaxQueued;
+    this.moduleBytes = bytes;
+  }
+
+  /** Starts the workers and waits until each has loaded and self-tested the module. */
+  static async start(moduleBytes: Uint8Array, o: PoolOptions = {}): Promise<WorkerPool> {
+    const pool = new WorkerPool(moduleBytes, o);
+    for (let i = 0; i < pool.size; i++) pool.slots.push(pool.spawn());
+    try {
+      await Promise.all(pool.slots.map((s) => s.ready));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  // --- the binding's calls, async ---
+
+  /** Encrypts each records field with one DEK lease (one key load for all of them). An entry is
+   * the input itself when nothing in it needed encrypting. */
+  async encryptRecords(records: Buffer[], key: KeyMaterial): Promise<Buffer[]> {
+    const out = (await this.submit({ op: "encrypt", records, key })) as (Uint8Array | null)[];
+    return out.map((b, i) => (b === null ? records[i]! : asBuffer(b)));
+  }
+
+  async listRecordsEdeks(records: Buffer): Promise<Buffer[]> {
+    const out = (await this.submit({ op: "listEdeks", records })) as Uint8Array[];
+    return out.map(asBuffer);
+  }
+
+  /** Decrypts a records field with the given keys (loaded into the worker for this call only). */
+  async decryptRecords(records: Buffer, keys: { dek: Buffer; edek: Buffer }[]): Promise<{
+    records: Buffer | null;
+    failures: (RecordFailure & { batch: number })[];
+  }> {
+    const r = (await this.submit({ op: "decrypt", records, keys: keys.map((k) => ({ ...k, budget: 0 })) })) as {
+      records: Uint8Array | null; unchanged: boolean; failures: (RecordFailure & { batch: number })[];
+    };
+    return { records: r.unchanged ? records : r.records ? asBuffer(r.records) : null, failures: r.failures };
+  }
+
+  async crc32c(data: Buffer): Promise<number> {
+    return (await this.submit({ op: "crc32c", data })) as number;
+  }
+
+  /** Live allocator bytes of the worker that runs this call (leak checks). */
+  async liveBytes(): Promise<number> {
+    return (await this.submit({ op: "liveBytes" })) as number;
+  }
+
+  /** Sums the audit counters over every worker (empty for policies that do not count). */
+  async counters(): Promise<Record<string, bigint>> {
+    const sum: Record<string, bigint> = {};
+    for (let i = 0; i < this.size; i++) {
+      const c = (await this.submit({ op: "counters" })) as Record<string, string>;
+      for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] ?? 0n) + BigInt(v);
+    }
+    return sum;
+  }
+
+  /** Test hook: a call that blocks its worker for `ms` (a module stuck in a loop). */
+  spin(ms: number): Promise<unknown> {
+    return this.submit({ op: "spin", ms });
+  }
+
+  // --- hot swap ---
+
+  /**
+   * Makes `bytes` (already validated by the caller) the module of every later call. Resolves
+   * when every worker has loaded it; a worker that fails to is replaced with a fresh one.
+   */
+  async setModule(bytes: Uint8Array): Promise<void> {
+    this.moduleBytes = bytes;
+    const version = ++this.version;
+    const loads = this.slots.map((s) => {
+      s.version = version;
+      s.ready = this.load(s, version, bytes);
+      s.worker.postMessage({ type: "load", version, bytes } satisfies ToWorker);
+      return s.ready.catch(() => this.replace(s, "load failed"));
+    });
+    await Promise.all(loads);
+  }
+
+  get moduleVersion(): number {
+    return this.version;
+  }
+
+  getStats(): PoolStats {
+    return {
+      size: this.size,
+      busy: this.slots.filter((s) => s.current).length,
+      queued: this.queue.length,
+      ...this.stats,
+      moduleVersion: this.version,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(new KsealError("WASM_SANDBOX_CLOSED"));
+    await Promise.all(this.slots.map(async (s) => {
+      if (s.timer) clearTimeout(s.timer);
+      s.current?.reject(new KsealError("WASM_SANDBOX_CLOSED"));
+      s.current = undefined;
+      await s.worker.terminate();
+    }));
+  }
+
+  // --- plumbing ---
+
+  private submit(call: CallRequest): Promise<unknown> {
+    if (this.closed) return Promise.reject(new KsealError("WASM_SANDBOX_CLOSED"));
+    if (this.queue.length >= this.maxQueued) return Promise.reject(new KsealError("TOO_MANY_IN_FLIGHT", "sandbox queue full"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, call, resolve, reject });
+      this.stats.calls++;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    for (const s of this.slots) {
+      if (this.queue.length === 0) return;
+      if (s.current || s.starting) continue;
+      const p = this.queue.shift()!;
+      s.current = p;
+      s.timer = setTimeout(() => this.timeout(s), this.timeoutMs);
+      s.worker.postMessage({ type: "call", id: p.id, call: p.call } satisfies ToWorker);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(workerUrl(), { resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    worker.unref();
+    const slot: Slot = { worker, version: this.version, ready: Promise.resolve(), starting: true };
+    slot.ready = this.load(slot, this.version, this.moduleBytes);
+    slot.ready.catch(() => { /* reported by start() or setModule() */ });
+    worker.on("message", (m: FromWorker) => this.onMessage(slot, m));
+    worker.on("error", () => { /* the exit handler replaces the worker */ });
+    worker.on("exit", () => this.onExit(slot));
+    worker.postMessage({ type: "load", version: this.version, bytes: this.moduleBytes } satisfies ToWorker);
+    return slot;
+  }
+
+  private readonly loadWaiters = new Map<Slot, Map<number, { resolve(): void; reject(e: unknown): void }>>();
+
+  private load(slot: Slot, version: number, _bytes: Uint8Array): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let m = this.loadWaiters.get(slot);
+      if (!m) this.loadWaiters.set(slot, (m = new Map()));
+      m.set(version, { resolve, reject });
+    });
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    if (m.type === "loaded") {
+      if (slot.starting) {
+        slot.starting = false;
+        setImmediate(() => this.pump());
+      }
+      const w = this.loadWaiters.get(slot)?.get(m.version);
+      this.loadWaiters.get(slot)?.delete(m.version);
+      if (m.error) w?.reject(toError(m.error));
+      else w?.resolve();
+      return;
+    }
+    const p = slot.current;
+    if (!p || p.id !== m.id) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.current = undefined;
+    slot.timer = undefined;
+    if (m.ok) p.resolve(m.value);
+    else p.reject(toError(m.error));
+    this.pump();
+  }
+
+  private timeout(slot: Slot): void {
+    const p = slot.current;
+    if (!p) return;
+    this.stats.timeouts++;
+    slot.current = undefined;
+    p.reject(new KsealError("WASM_TIMEOUT", `call ${p.call.op} ran past ${this.timeoutMs} ms`));
+    this.replace(slot, "watchdog");
+  }
+
+  private onExit(slot: Slot): void {
+    if (this.closed || !this.slots.includes(slot)) return;
+    this.stats.workersLost++;
+    const p = slot.current;
+    slot.current = undefined;
+    if (slot.timer) clearTimeout(slot.timer);
+    p?.reject(new KsealError("WASM_WORKER_LOST", `during ${p.call.op}`));
+    this.replace(slot, "exit");
+  }
+
+  /** Terminates the slot's worker and puts a fresh one, with the current module, in its place. */
+  private replace(slot: Slot, _why: string): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0 || this.closed) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    for (const w of this.loadWaiters.get(slot)?.values() ?? []) w.reject(new KsealError("WASM_WORKER_LOST", "replaced"));
+    this.loadWaiters.delete(slot);
+    void slot.worker.terminate();
+    this.stats.workersReplaced++;
+    const fresh = this.spawn();
+    this.slots[i] = fresh;
+    // a fresh worker's load is queued ahead of any call sent to it
+    this.pump();
+  }
+}

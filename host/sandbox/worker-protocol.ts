@@ -1,0 +1,39 @@
+/**
+ * Messages between the sandbox pool (main thread) and one worker thread. A worker holds one
+ * module instance and runs one call at a time; every call is self-contained (its keys travel
+ * with it and are wiped from the worker's memory when the call ends), so a worker can be killed
+ * and replaced at any moment without key state to restore.
+ */
+
+/** A DEK with its EDEK. `budget` > 0 lets the slot encrypt that many records (a DEK lease). */
+export interface KeyMaterial {
+  dek: Uint8Array;
+  edek: Uint8Array;
+  budget: number;
+  /** Start of the IV counter; default random. A lease's IV range must be used by one call only. */
+  ivSeed?: Uint8Array;
+}
+
+export type CallRequest =
+  | { op: "encrypt"; records: Uint8Array[]; key: KeyMaterial }
+  | { op: "listEdeks"; records: Uint8Array }
+  | { op: "decrypt"; records: Uint8Array; keys: KeyMaterial[] }
+  | { op: "crc32c"; data: Uint8Array }
+  | { op: "liveBytes" }
+  | { op: "counters" }
+  /** Test hook: blocks the worker's thread for `ms` (stands in for a module call that hangs). */
+  | { op: "spin"; ms: number };
+
+export type ToWorker =
+  | { type: "load"; version: number; bytes: Uint8Array }
+  | { type: "call"; id: number; call: CallRequest };
+
+export interface WireError {
+  code: string;
+  message: string;
+}
+
+export type FromWorker =
+  | { type: "loaded"; version: number; error?: WireError }
+  | { type: "result"; id: number; ok: true; value: unknown }
+  | { type: "result"; id: number; ok: false; error: WireError };
