@@ -23,6 +23,9 @@
 import { homedir } from "node:os";
 import { KsealError } from "../errors.js";
 import { LIMITS } from "../limits.js";
+import { AWS_KMS_KEYS, parseAwsKmsConfig } from "../kms/aws/aws-config.js";
+import { RESILIENCE_KEYS, parseResilience, type RemoteKmsConfig } from "../kms/resilient-config.js";
+import { VAULT_KMS_KEYS, parseVaultKmsConfig } from "../kms/vault/vault-config.js";
 
 export const TOPIC_NAME_PLACEHOLDER = "$(topicName)";
 
@@ -35,7 +38,10 @@ export interface KekRule {
 }
 
 export interface LocalKmsConfig {
-  type: "local";
+  /** local, or a remote KMS whose settings are in `remote` (host/kms/vault/vault-config.ts,
+   * host/kms/aws/aws-config.ts, host/kms/resilient-open.ts document their keys). */
+  type: "local" | "vault" | "aws";
+  remote?: RemoteKmsConfig;
   /** undefined = defaultKeyFilePath() ($KSEAL_LOCAL_KMS_FILE, else ~/.config/kseal/local-kms.json). */
   keyFile?: string;
   /** Environment variable holding the key file passphrase. */
@@ -68,6 +74,8 @@ export const DEFAULT_ENCRYPTION_CONFIG: Readonly<EncryptionConfig> = Object.free
 
 const TOP = new Set(["enabled", "kms", "kekTemplate", "rules", "unresolvedKeyPolicy", "dek", "edekCache"]);
 const KMS_KEYS = new Set(["type", "keyFile", "passphraseEnv", "autoCreate", "timeoutMs"]);
+const VAULT_KEYS = new Set(["type", "timeoutMs", ...VAULT_KMS_KEYS, ...RESILIENCE_KEYS]);
+const AWS_KEYS = new Set(["type", "timeoutMs", ...AWS_KMS_KEYS, ...RESILIENCE_KEYS]);
 const RULE_KEYS = new Set(["exact", "prefix", "regex", "kek", "clear"]);
 const DEK_KEYS = new Set(["maxRecords", "refreshMs", "expireMs"]);
 const CACHE_KEYS = new Set(["maxEntries", "ttlMs"]);
@@ -143,8 +151,19 @@ export function parseEncryptionConfig(raw: unknown, base: Readonly<EncryptionCon
   for (const k of Object.keys(o)) if (!TOP.has(k)) throw invalid(k, "is not a known key");
   if (o.enabled !== undefined) c.enabled = bool(o.enabled, "enabled");
   if (o.kms !== undefined) {
-    const k = mapping(o.kms, "kms", KMS_KEYS);
-    if (k.type !== undefined && k.type !== "local") throw invalid("kms.type", "must be local (the only KMS provider so far)");
+    const type = (o.kms as { type?: unknown } | null)?.type;
+    const k = mapping(o.kms, "kms", type === "vault" ? VAULT_KEYS : type === "aws" ? AWS_KEYS : KMS_KEYS);
+    if (k.type !== undefined && k.type !== "local" && k.type !== "vault" && k.type !== "aws") throw invalid("kms.type", "must be local, vault or aws");
+    if (k.type === "local") {
+      c.kms.type = "local";
+      c.kms.remote = undefined;
+    } else if (k.type === "vault") {
+      c.kms.type = "vault";
+      c.kms.remote = { type: "vault", vault: parseVaultKmsConfig(k, expandHome), resilience: parseResilience(k) };
+    } else if (k.type === "aws") {
+      c.kms.type = "aws";
+      c.kms.remote = { type: "aws", aws: parseAwsKmsConfig(k), resilience: parseResilience(k) };
+    }
     if (k.keyFile !== undefined) c.kms.keyFile = expandHome(str(k.keyFile, "kms.keyFile"));
     if (k.passphraseEnv !== undefined) {
       const name = str(k.passphraseEnv, "kms.passphraseEnv");

@@ -33,6 +33,11 @@ export interface EncryptionRuntimeOptions {
 }
 
 export async function openKms(cfg: EncryptionConfig, env: NodeJS.ProcessEnv = process.env): Promise<Kms> {
+  if (cfg.kms.remote) {
+    // Loaded on demand: the AWS SDK and undici stay out of local-KMS deployments.
+    const { openRemoteKms } = await import("../kms/resilient-open.js");
+    return openRemoteKms(cfg.kms.remote, cfg.kms.timeoutMs, env);
+  }
   let passphrase: string | undefined;
   if (cfg.kms.passphraseEnv) {
     passphrase = env[cfg.kms.passphraseEnv];
