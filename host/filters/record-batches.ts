@@ -36,6 +36,10 @@ export function countProduceRecords(records: Buffer): number {
   let n = 0;
   for (const b of batches) {
     if (b.length < BATCH_HEADER_BYTES) throw new KsealError("RECORD_BATCH_INVALID", `batch of ${b.length} bytes`);
+    // Fail closed on what the filter would pass through unencrypted: Produce v3+ carries magic 2
+    // only, and clients never write control batches (the broker refuses both anyway).
+    if (b[MAGIC_OFFSET] !== 2) throw new KsealError("RECORD_BATCH_INVALID", `magic ${b[MAGIC_OFFSET]} in a produce request`);
+    if (isControlBatch(b)) throw new KsealError("RECORD_BATCH_INVALID", "control batch in a produce request");
     if (passesThrough(b)) continue;
     const c = b.readInt32BE(RECORDS_COUNT_OFFSET);
     if (c < 0) throw new KsealError("RECORD_BATCH_INVALID", `recordsCount ${c}`);

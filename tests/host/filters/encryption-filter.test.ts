@@ -241,3 +241,19 @@ t.test("partitions under one alias share a lease and one key load, with distinct
     t.ok(part.records!.equals(plainBatch(4, 0n, `p${p.index}`)), `partition ${p.index} decrypts`);
   }
 });
+
+t.test("produce fails closed on batches the filter would not encrypt", async (t) => {
+  const rig = await makeRig();
+  t.teardown(rig.close);
+  const magic1 = plainBatch(2);
+  magic1[16] = 1;
+  for (const [what, records, code] of [["control batch", asControl(plainBatch(2)), 2], ["magic 1", magic1, 2], ["truncated batch", plainBatch(2).subarray(0, 70), 2]] as const) {
+    const c = ctx(rig, 0, 9);
+    const req = produce("orders", Buffer.from(records));
+    await rig.filter.onRequest!(c, req);
+    t.same(req.topicData, [], `${what}: not forwarded`);
+    const res: ProduceResponse = { throttleTimeMs: 0, responses: [] };
+    await rig.filter.onResponse!(c, res);
+    t.equal(res.responses[0]!.partitionResponses[0]!.errorCode, code, `${what}: CORRUPT_MESSAGE`);
+  }
+});
