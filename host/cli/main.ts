@@ -19,6 +19,10 @@ import { KsealProxy } from "../proxy/proxy.js";
 import { parseEncryptionConfig } from "../config/encryption-config.js";
 import { startEncryption } from "../filters/encryption-runtime.js";
 import { runKeysCommand } from "./keys.js";
+import { metrics } from "../admin/metrics.js";
+import { proxyObserver } from "../admin/proxy-metrics.js";
+import { moduleFileInfo, startAdmin } from "../admin/start-admin.js";
+import { defaultWasmPath } from "../wasm/filter.js";
 
 const MAIN_HELP = `kseal — Kafka proxy that encrypts record values at rest
 
@@ -37,7 +41,8 @@ a Kafka cluster bootstrapped at 127.0.0.1:9092. Options override the config file
 Options:
   --config <file>          YAML config file (keys: listenHost, bootstrapPort, nodePorts,
                            nodePortBase, advertisedHost, target, logLevel, limits,
-                           encryption; see docs/encryption.md)
+                           encryption, tls, upstreamTls, admin; see docs/encryption.md,
+                           docs/operations.md and config/kseal.schema.json)
   --target <h:p[,h:p]>     bootstrap servers of the real cluster
   --listen <host[:port]>   listen address (port = bootstrap port)
   --bootstrap-port <n>     bootstrap port (0 = ephemeral; node ports then ephemeral too)
@@ -46,6 +51,8 @@ Options:
   --kms-key-file <path>    local KMS key file (default $KSEAL_LOCAL_KMS_FILE, else
                            ~/.config/kseal/local-kms.json)
   --no-encryption          forward records as they are (transparent proxy)
+  --admin <[host:]port|off> admin HTTP (/metrics, /livez, /readyz, /module); default
+                           127.0.0.1:9190 (ephemeral when --bootstrap-port 0)
   -h, --help               this help
 `;
 
@@ -81,6 +88,7 @@ export function startConfig(args: string[]): ProxyConfig | "help" {
       "log-level": { type: "string" },
       "kms-key-file": { type: "string" },
       "no-encryption": { type: "boolean" },
+      admin: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -106,7 +114,18 @@ export function startConfig(args: string[]): ProxyConfig | "help" {
   if (values["kms-key-file"] !== undefined) encryption.kms = { keyFile: values["kms-key-file"] };
   if (values["no-encryption"]) encryption.enabled = false;
   if (Object.keys(encryption).length > 0) flags.encryption = encryption;
+  if (values.admin !== undefined) {
+    if (values.admin === "off") flags.admin = { enabled: false };
+    else if (/:\d+$/.test(values.admin)) {
+      const hp = parseHostPort(values.admin.replace(/:0$/, ":1"), "--admin");
+      flags.admin = { enabled: true, host: hp.host, port: values.admin.endsWith(":0") ? 0 : hp.port };
+    } else flags.admin = { enabled: true, port: Number(values.admin) };
+  }
   config = applyConfig(config, flags);
+  // Ephemeral proxy ports (tests, several instances on one host): the admin port follows unless set.
+  if (config.bootstrapPort === 0 && config.admin.port === DEFAULT_CONFIG.admin.port && values.admin === undefined) {
+    config = { ...config, admin: { ...config.admin, port: 0 } };
+  }
   return config;
 }
 
@@ -121,15 +140,44 @@ async function start(args: string[]): Promise<number> {
   const enc = config.encryption ?? parseEncryptionConfig(undefined);
   const encryption = enc.enabled ? await startEncryption(enc) : undefined;
   if (!encryption) log.warn("record encryption is off: records pass through in clear");
-  const proxy = new KsealProxy({ config, filters: encryption ? [encryption.filter] : [] });
+  const proxy = new KsealProxy({ config, filters: encryption ? [encryption.filter] : [], observer: proxyObserver(metrics) });
   await proxy.start();
+  const info = encryption ? moduleFileInfo(defaultWasmPath()) : undefined;
+  const admin = config.admin.enabled
+    ? await startAdmin({
+        config,
+        proxy,
+        registry: metrics,
+        logger: log,
+        module: encryption && info ? { loaded: () => true, info: () => info } : undefined,
+        encryption: encryption && {
+          filterStats: () => encryption.filter.stats(),
+          dekStats: () => encryption.deks.stats(),
+          edekStats: () => encryption.edeks.stats(),
+          edekCacheSize: () => encryption.edeks.size,
+        },
+      })
+    : undefined;
   await new Promise<void>((resolve) => {
+    // First signal: drain (stop accepting, finish in-flight requests up to limits.shutdownDrainMs).
+    // A second signal closes at once.
+    let draining = false;
     const stop = (signal: string) => {
-      log.info({ signal }, "stopping");
-      proxy.stop().then(() => encryption?.close()).then(resolve, resolve);
+      if (draining) {
+        log.warn({ signal }, "second signal: closing now");
+        void proxy.stop();
+        return;
+      }
+      draining = true;
+      log.info({ signal, deadlineMs: config.limits.shutdownDrainMs }, "stopping");
+      proxy
+        .drain(config.limits.shutdownDrainMs)
+        .then(() => encryption?.close())
+        .then(() => admin?.stop())
+        .then(resolve, resolve);
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
   });
   return 0;
 }

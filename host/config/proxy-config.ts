@@ -9,7 +9,10 @@
  *   advertisedHost: 127.0.0.1      # host written into rewritten responses
  *   target: 127.0.0.1:9092         # bootstrap servers of the real cluster (string "a:1,b:2" or list)
  *   logLevel: info
- *   limits: { maxFrameBytes, maxInFlightPerConnection, upstreamConnectTimeoutMs }
+ *   limits: { maxFrameBytes, maxInFlightPerConnection, upstreamConnectTimeoutMs, shutdownDrainMs }
+ *   tls: { certFile, keyFile, caFile, clientAuth }            # clients → kseal (host/tls/tls-config.ts)
+ *   upstreamTls: { caFile, certFile, keyFile, verifyHostname, serverName }   # kseal → brokers
+ *   admin: { enabled: true, host: 127.0.0.1, port: 9190 }     # /metrics, /livez, /readyz, /module
  *   encryption: { ... }            # record encryption (encryption-config.ts); default: on
  */
 import { readFileSync } from "node:fs";
@@ -18,6 +21,7 @@ import { KsealError } from "../errors.js";
 import { LIMITS } from "../limits.js";
 import { isLogLevel } from "../log.js";
 import { parseEncryptionConfig, type EncryptionConfig } from "./encryption-config.js";
+import { parseDownstreamTls, parseUpstreamTls, type DownstreamTlsConfig, type UpstreamTlsConfig } from "../tls/tls-config.js";
 
 export interface HostPort {
   host: string;
@@ -28,6 +32,14 @@ export interface ProxyLimits {
   maxFrameBytes: number;
   maxInFlightPerConnection: number;
   upstreamConnectTimeoutMs: number;
+  shutdownDrainMs: number;
+}
+
+export interface AdminConfig {
+  enabled: boolean;
+  host: string;
+  /** 0 = ephemeral. */
+  port: number;
 }
 
 export interface ProxyConfig {
@@ -42,6 +54,11 @@ export interface ProxyConfig {
   limits: ProxyLimits;
   /** Record encryption; undefined = the embedded defaults (DEFAULT_ENCRYPTION_CONFIG). */
   encryption?: EncryptionConfig;
+  /** TLS towards clients; undefined = plaintext listeners. */
+  tls?: DownstreamTlsConfig;
+  /** TLS towards brokers; undefined = plaintext. */
+  upstreamTls?: UpstreamTlsConfig;
+  admin: AdminConfig;
 }
 
 export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
@@ -54,11 +71,14 @@ export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
     maxFrameBytes: LIMITS.maxFrameBytes,
     maxInFlightPerConnection: LIMITS.maxInFlightPerConnection,
     upstreamConnectTimeoutMs: LIMITS.upstreamConnectTimeoutMs,
+    shutdownDrainMs: LIMITS.shutdownDrainMs,
   },
+  admin: { enabled: true, host: "127.0.0.1", port: 9190 },
 });
 
-const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits", "encryption"]);
-const LIMIT_KEYS = new Set(["maxFrameBytes", "maxInFlightPerConnection", "upstreamConnectTimeoutMs"]);
+const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits", "encryption", "tls", "upstreamTls", "admin"]);
+const LIMIT_KEYS = new Set(["maxFrameBytes", "maxInFlightPerConnection", "upstreamConnectTimeoutMs", "shutdownDrainMs"]);
+const ADMIN_KEYS = new Set(["enabled", "host", "port"]);
 
 function invalid(detail: string): KsealError {
   return new KsealError("CONFIG_INVALID", detail);
@@ -105,7 +125,7 @@ export function applyConfig(base: ProxyConfig, raw: unknown): ProxyConfig {
   if (typeof raw !== "object" || Array.isArray(raw)) throw invalid("config must be a mapping");
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!TOP_KEYS.has(k)) throw invalid(`unknown key ${JSON.stringify(k)}`);
-  const c: ProxyConfig = { ...base, limits: { ...base.limits } };
+  const c: ProxyConfig = { ...base, limits: { ...base.limits }, admin: { ...base.admin } };
   if (o.listenHost !== undefined) {
     c.listenHost = str(o.listenHost, "listenHost");
     // The advertised host follows the listen host unless set on its own (a wildcard is not dialable).
@@ -137,6 +157,20 @@ export function applyConfig(base: ProxyConfig, raw: unknown): ProxyConfig {
     if (l.upstreamConnectTimeoutMs !== undefined) {
       c.limits.upstreamConnectTimeoutMs = positiveInt(l.upstreamConnectTimeoutMs, "limits.upstreamConnectTimeoutMs");
     }
+    if (l.shutdownDrainMs !== undefined) c.limits.shutdownDrainMs = positiveInt(l.shutdownDrainMs, "limits.shutdownDrainMs");
+  }
+  if (o.tls !== undefined) c.tls = o.tls === null ? undefined : parseDownstreamTls(o.tls);
+  if (o.upstreamTls !== undefined) c.upstreamTls = o.upstreamTls === null || o.upstreamTls === false ? undefined : parseUpstreamTls(o.upstreamTls);
+  if (o.admin !== undefined) {
+    if (typeof o.admin !== "object" || o.admin === null || Array.isArray(o.admin)) throw invalid("admin must be a mapping");
+    const a = o.admin as Record<string, unknown>;
+    for (const k of Object.keys(a)) if (!ADMIN_KEYS.has(k)) throw invalid(`unknown key admin.${k}`);
+    if (a.enabled !== undefined) {
+      if (typeof a.enabled !== "boolean") throw invalid("admin.enabled must be true or false");
+      c.admin.enabled = a.enabled;
+    }
+    if (a.host !== undefined) c.admin.host = str(a.host, "admin.host");
+    if (a.port !== undefined) c.admin.port = port(a.port, "admin.port", true);
   }
   if (o.encryption !== undefined) c.encryption = parseEncryptionConfig(o.encryption, base.encryption);
   return c;

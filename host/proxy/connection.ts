@@ -25,6 +25,7 @@ import {
   sizePrefix,
   type FrameSplitter,
 } from "./protocol-adapter.js";
+import type { ProxyObserver } from "./observer.js";
 import { ResponseQueue, type Slot } from "./response-queue.js";
 import { unsupportedApiVersionsResponse } from "./local-responses.js";
 
@@ -42,6 +43,9 @@ export interface ConnectionHost {
   upstreamCandidates(target: ConnectionTarget): HostPort[];
   onUpstreamDial(addr: HostPort): void;
   onClosed(conn: ClientConnection): void;
+  readonly observer?: ProxyObserver;
+  /** Dials one upstream address (TLS or plain); undefined = plain TCP. */
+  readonly dialUpstream?: (addr: HostPort, timeoutMs: number) => Promise<net.Socket>;
 }
 
 interface Pending {
@@ -52,7 +56,7 @@ interface Pending {
   slot?: Slot<Pending>;
 }
 
-type PauseReason = "connecting" | "in-flight" | "upstream-full";
+type PauseReason = "connecting" | "in-flight" | "upstream-full" | "draining";
 
 let nextConnectionId = 1;
 
@@ -125,6 +129,37 @@ export class ClientConnection {
     );
   }
 
+  /**
+   * Graceful close: reads no further requests, lets every request already forwarded get its
+   * response written, then ends the client side. Requests read but not yet forwarded (held by
+   * the in-flight cap) are dropped: the broker never saw them, so the client retries them.
+   * Resolves when the connection is closed; the caller enforces a deadline with close().
+   */
+  drain(pollMs = 20): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.pause("draining");
+    this.held.length = 0;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.closed) {
+          resolve();
+          return;
+        }
+        if (this.queue.size === 0 && this.chainDepth === 0 && this.client.writableLength === 0) {
+          this.closed = true;
+          this.client.end();
+          this.upstream?.destroy();
+          setTimeout(() => this.client.destroy(), LIMITS.clientEndGraceMs).unref();
+          this.host.onClosed(this);
+          resolve();
+          return;
+        }
+        setTimeout(check, pollMs);
+      };
+      check();
+    });
+  }
+
   /** Closes both sides now. */
   close(): void {
     if (this.closed) return;
@@ -136,6 +171,7 @@ export class ClientConnection {
 
   private fail(reason: string, e?: unknown): void {
     if (this.closed) return;
+    this.host.observer?.connectionError(isKsealError(e) ? e.code : "OTHER");
     this.log.warn({ reason, err: e === undefined ? undefined : errText(e) }, "closing connection");
     this.close();
   }
@@ -160,7 +196,9 @@ export class ClientConnection {
     for (const addr of candidates) {
       if (this.closed) break;
       try {
-        return await dial(addr, this.host.limits.upstreamConnectTimeoutMs, () => this.host.onUpstreamDial(addr));
+        this.host.onUpstreamDial(addr);
+        const timeout = this.host.limits.upstreamConnectTimeoutMs;
+        return await (this.host.dialUpstream ? this.host.dialUpstream(addr, timeout) : dial(addr, timeout));
       } catch (e) {
         last = e;
         this.log.debug({ upstream: `${addr.host}:${addr.port}`, err: errText(e) }, "broker dial failed");
@@ -173,6 +211,7 @@ export class ClientConnection {
 
   private onClientData(chunk: Buffer): void {
     if (this.closed) return;
+    this.host.observer?.bytes("client_in", chunk.length);
     let frames: Buffer[];
     try {
       frames = this.clientFrames.push(chunk);
@@ -200,6 +239,7 @@ export class ClientConnection {
   private onClientFrame(frame: Buffer): void {
     if (this.saslRaw) {
       if (!looksLikeKafkaRequest(frame)) {
+        this.host.observer?.request(-1, -1);
         const p: Pending = { kind: "raw", header: { apiKey: -1, apiVersion: -1, correlationId: -1, clientId: null }, decodeResponse: false };
         this.reserve(p);
         this.forward(frame, p);
@@ -208,6 +248,7 @@ export class ClientConnection {
       this.saslRaw = false;
     }
     const { apiKey, apiVersion, correlationId } = peekRequest(frame);
+    this.host.observer?.request(apiKey, apiVersion);
     const codec = this.host.codecFor(apiKey);
     const inCodec = codec !== undefined && apiVersion >= codec.minVersion && apiVersion <= codec.maxVersion;
     const filters = this.host.filters;
@@ -288,6 +329,7 @@ export class ClientConnection {
     u.write(sizePrefix(frame.length));
     const ok = u.write(frame);
     u.uncork();
+    this.host.observer?.bytes("upstream_out", frame.length + 4);
     if (!ok) this.pause("upstream-full");
   }
 
@@ -295,6 +337,7 @@ export class ClientConnection {
 
   private onUpstreamData(chunk: Buffer): void {
     if (this.closed) return;
+    this.host.observer?.bytes("upstream_in", chunk.length);
     let frames: Buffer[];
     try {
       frames = this.upstreamFrames.push(chunk);
@@ -363,11 +406,14 @@ export class ClientConnection {
     const c = this.client;
     let ok = true;
     c.cork();
+    let n = 0;
     for (const f of out) {
       c.write(sizePrefix(f.length));
       ok = c.write(f);
+      n += f.length + 4;
     }
     c.uncork();
+    this.host.observer?.bytes("client_out", n);
     if (!ok) this.upstream?.pause();
     if (this.paused.has("in-flight") && this.queue.size < this.host.limits.maxInFlightPerConnection) {
       // Not from inside the queue's flush: handling held frames may complete slots again.
@@ -387,9 +433,8 @@ export class ClientConnection {
   }
 }
 
-function dial(addr: HostPort, timeoutMs: number, onDial: () => void): Promise<net.Socket> {
+export function dial(addr: HostPort, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    onDial();
     const s = net.connect({ host: addr.host, port: addr.port });
     const timer = setTimeout(() => {
       s.destroy();

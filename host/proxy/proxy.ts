@@ -3,6 +3,7 @@
  * (bound when the node is first seen), the shared topic map and node table, and the filters.
  */
 import net from "node:net";
+import tls from "node:tls";
 import type { Logger } from "pino";
 import type { ApiCodec } from "../protocol/codec.js";
 import { nodePortBase, type HostPort, type ProxyConfig } from "../config/proxy-config.js";
@@ -12,6 +13,8 @@ import { proxyCodecFor } from "./codecs.js";
 import { ClientConnection, type ConnectionHost, type ConnectionTarget } from "./connection.js";
 import type { ProxyFilter, ProxyState } from "./filter.js";
 import { NodePorts } from "./node-ports.js";
+import type { ProxyObserver } from "./observer.js";
+import { downstreamServerOptions, upstreamTlsDialer } from "../tls/tls-sockets.js";
 import { TopicMap } from "./topic-map.js";
 
 export interface ProxyOptions {
@@ -23,6 +26,8 @@ export interface ProxyOptions {
    */
   filters?: ProxyFilter[];
   logger?: Logger;
+  /** Receives traffic events for metrics (host/admin/proxy-metrics.ts). */
+  observer?: ProxyObserver;
   /** Override of the protocol codec lookup (tests). */
   codecFor?: (apiKey: number) => ApiCodec<unknown, unknown> | undefined;
 }
@@ -39,6 +44,9 @@ export class KsealProxy implements ConnectionHost {
   readonly filters: readonly ProxyFilter[];
   readonly limits: ProxyConfig["limits"];
   readonly log: Logger;
+  readonly observer: ProxyObserver | undefined;
+  readonly dialUpstream: ((addr: HostPort, timeoutMs: number) => Promise<net.Socket>) | undefined;
+  private readonly tlsOptions: tls.TlsOptions | undefined;
   readonly stats: ProxyStats = { acceptedByPort: new Map(), upstreamDials: [] };
   private readonly servers = new Map<net.Server, number | "bootstrap">();
   private readonly connections = new Set<ClientConnection>();
@@ -52,6 +60,9 @@ export class KsealProxy implements ConnectionHost {
     this.log = opts.logger ?? rootLog;
     this.limits = c.limits;
     this.lookup = opts.codecFor ?? proxyCodecFor;
+    this.observer = opts.observer;
+    this.tlsOptions = c.tls ? downstreamServerOptions(c.tls) : undefined;
+    this.dialUpstream = c.upstreamTls ? upstreamTlsDialer(c.upstreamTls) : undefined;
     const nodes = new NodePorts(c.nodePorts === "ephemeral" || c.bootstrapPort === 0 ? "ephemeral" : "range", nodePortBase(c), (id, port) =>
       this.bindNode(id, port),
     );
@@ -110,12 +121,46 @@ export class KsealProxy implements ConnectionHost {
   }
 
   onClosed(conn: ClientConnection): void {
-    this.connections.delete(conn);
+    if (this.connections.delete(conn)) this.observer?.connectionClosed(listenerLabel(conn.target));
+  }
+
+  /** True once stop() or drain() has begun. */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /**
+   * Graceful stop: closes the listeners (no new connections), lets every connection finish the
+   * requests it already forwarded, and after `deadlineMs` closes whatever is left.
+   * Resolves with how many connections finished cleanly and how many were cut at the deadline.
+   */
+  async drain(deadlineMs: number = this.limits.shutdownDrainMs): Promise<{ drained: number; cut: number }> {
+    if (this.stopping) return { drained: 0, cut: 0 };
+    this.stopping = true;
+    const closing = [...this.servers.keys()].map((s) => new Promise<void>((r) => s.close(() => r())));
+    const conns = [...this.connections];
+    this.log.info({ connections: conns.length, deadlineMs }, "draining: listeners closed, finishing in-flight requests");
+    let drained = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((r) => {
+      timer = setTimeout(r, deadlineMs);
+    });
+    await Promise.race([Promise.all(conns.map((c) => c.drain().then(() => drained++))), deadline]);
+    clearTimeout(timer);
+    const left = [...this.connections];
+    for (const c of left) c.close();
+    await Promise.all(closing);
+    this.log.info({ drained, cut: left.length }, "kseal proxy stopped");
+    return { drained, cut: left.length };
   }
 
   /** Stops listening and closes every connection. */
   async stop(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping) {
+      // Already draining: cut the connections that are still finishing.
+      for (const c of [...this.connections]) c.close();
+      return;
+    }
     this.stopping = true;
     const closing = [...this.servers.keys()].map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const c of [...this.connections]) c.close();
@@ -133,7 +178,14 @@ export class KsealProxy implements ConnectionHost {
 
   private listen(port: number, target: ConnectionTarget): Promise<net.Server> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer({ noDelay: true }, (sock) => this.accept(sock, target, server));
+      const onSocket = (sock: net.Socket) => this.accept(sock, target, server);
+      const server: net.Server = this.tlsOptions ? tls.createServer({ ...this.tlsOptions, noDelay: true }, onSocket) : net.createServer({ noDelay: true }, onSocket);
+      if (this.tlsOptions) {
+        server.on("tlsClientError", (e) => {
+          this.observer?.connectionError("TLS_HANDSHAKE");
+          this.log.debug({ err: e.message }, "client TLS handshake failed");
+        });
+      }
       server.once("error", reject);
       server.listen({ host: this.opts.config.listenHost, port }, () => {
         server.off("error", reject);
@@ -159,6 +211,11 @@ export class KsealProxy implements ConnectionHost {
     this.stats.acceptedByPort.set(port, (this.stats.acceptedByPort.get(port) ?? 0) + 1);
     const conn = new ClientConnection(this, sock, target);
     this.connections.add(conn);
+    this.observer?.connectionOpened(listenerLabel(target));
     conn.start();
   }
+}
+
+function listenerLabel(t: ConnectionTarget): string {
+  return t.kind === "node" ? `node-${t.nodeId}` : "bootstrap";
 }

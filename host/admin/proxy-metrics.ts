@@ -1,0 +1,74 @@
+/**
+ * The proxy's traffic metrics: a ProxyObserver that counts into a MetricsRegistry, and a
+ * collector that copies the encryption filter's and key caches' own counters at scrape time.
+ */
+import { apiKeyName } from "../protocol/api-keys.js";
+import type { ByteDirection, ProxyObserver } from "../proxy/observer.js";
+import type { MetricsRegistry } from "./metrics.js";
+
+export function proxyObserver(reg: MetricsRegistry, cluster = "default"): ProxyObserver {
+  const opened = reg.counter("kseal_connections_total", "Client connections accepted", ["cluster", "listener"]);
+  const active = reg.gauge("kseal_connections_active", "Client connections open now", ["cluster", "listener"]);
+  const requests = reg.counter("kseal_requests_total", "Client requests by Kafka API (raw SASL tokens: api=\"SaslRawToken\")", ["cluster", "api"]);
+  const bytes = reg.counter("kseal_bytes_total", "Bytes by direction: client_in/client_out (clients), upstream_in/upstream_out (brokers)", ["cluster", "direction"]);
+  const errors = reg.counter("kseal_connection_errors_total", "Connections closed because of an error, by error code", ["cluster", "code"]);
+  // Bytes arrive in many small chunks: keep plain numbers and publish them at scrape time.
+  const byteCounts: Record<ByteDirection, number> = { client_in: 0, client_out: 0, upstream_in: 0, upstream_out: 0 };
+  reg.onCollect(() => {
+    for (const [d, n] of Object.entries(byteCounts)) bytes.set({ cluster, direction: d }, n);
+  });
+  const names = new Map<number, string>();
+  const nameOf = (k: number): string => {
+    let n = names.get(k);
+    if (n === undefined) {
+      n = k === -1 ? "SaslRawToken" : apiKeyName(k);
+      names.set(k, n);
+    }
+    return n;
+  };
+  return {
+    connectionOpened(listener) {
+      opened.inc({ cluster, listener });
+      active.inc({ cluster, listener });
+    },
+    connectionClosed(listener) {
+      active.dec({ cluster, listener });
+    },
+    request(apiKey) {
+      requests.inc({ cluster, api: nameOf(apiKey) });
+    },
+    bytes(direction, n) {
+      byteCounts[direction] += n;
+    },
+    connectionError(code) {
+      errors.inc({ cluster, code });
+    },
+  };
+}
+
+/** What the encryption runtime offers to metrics; every part optional. */
+export interface EncryptionMetricsSource {
+  filterStats?: () => object;
+  dekStats?: () => object;
+  edekStats?: () => object;
+  edekCacheSize?: () => number;
+  kmsStats?: () => unknown;
+}
+
+/** Publishes every numeric field of the runtime's stats objects as kseal_encryption_<name>. */
+export function encryptionCollector(reg: MetricsRegistry, src: EncryptionMetricsSource, cluster = "default"): () => void {
+  const filter = reg.counter("kseal_encryption_partitions_total", "Partitions handled by the encryption filter, by outcome", ["cluster", "outcome"]);
+  const deks = reg.counter("kseal_dek_events_total", "DEK manager events (generated, failures, leases)", ["cluster", "event"]);
+  const edeks = reg.counter("kseal_edek_cache_events_total", "EDEK cache events (hits, misses, kmsCalls, evictions)", ["cluster", "event"]);
+  const edekSize = reg.gauge("kseal_edek_cache_entries", "Unwrapped DEKs cached for decryption", ["cluster"]);
+  const copy = (c: { set(l: Record<string, string>, v: number): void }, label: string, o: object | undefined) => {
+    if (!o) return;
+    for (const [k, v] of Object.entries(o)) if (typeof v === "number") c.set({ cluster, [label]: k }, v);
+  };
+  return reg.onCollect(() => {
+    copy(filter, "outcome", src.filterStats?.());
+    copy(deks, "event", src.dekStats?.());
+    copy(edeks, "event", src.edekStats?.());
+    if (src.edekCacheSize) edekSize.set({ cluster }, src.edekCacheSize());
+  });
+}
