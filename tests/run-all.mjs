@@ -57,7 +57,7 @@ for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { rigDown().final
 const env = {};
 if (process.env.KSEAL_TEST_NO_RIG !== "1") {
   const brokers = process.env.KSEAL_TEST_BROKERS ?? "3";
-  const up = await run(process.execPath, [...rigCli, "up", "--brokers", brokers, "--name", "npm-test"]);
+  const up = await run(process.execPath, [...rigCli, "up", "--brokers", brokers, "--name", "npm-test", "--owner-pid", String(process.pid)]);
   const line = up.out.trim().split("\n").reverse().find((l) => l.startsWith("{"));
   if (up.code !== 0 || !line) {
     console.error("tests: the test rig did not start a Kafka cluster; integration tests will start their own or skip");
