@@ -114,7 +114,7 @@ t.test("the whole call ends within its budget", async (t) => {
 
 t.test("circuit breaker: opens, fails fast, probes once, closes", async (t) => {
   let now = 1_000_000;
-  let behaviour = down;
+  let behaviour: () => Promise<void> = down;
   const inner = new ScriptedKms([() => behaviour()]);
   const kms = new ResilientKms(inner, { ...fast, maxAttempts: 1, failureThreshold: 3, openMs: 5000, now: () => now });
   for (let i = 0; i < 3; i++) await kms.resolveAlias("a").catch(() => undefined);

@@ -45,7 +45,7 @@ function serve(tls: { key: Buffer; cert: Buffer; ca: Buffer } | undefined, seen:
         method: req.method!, url: req.url!, body,
         token: req.headers["x-vault-token"] as string | undefined,
         namespace: req.headers["x-vault-namespace"] as string | undefined,
-        clientCert: peer?.subject?.CN,
+        clientCert: peer?.subject?.CN as string | undefined,
       });
       handler(req, body, res);
     });
