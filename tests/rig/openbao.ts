@@ -43,7 +43,10 @@ export function buildVault(): string {
   };
   if (!existsSync(join(wrap, "go.mod"))) {
     run(["mod", "init", "local/vaultwrap"]);
-    run(["mod", "edit", "-go=1.20", `-require=github.com/hashicorp/vault@${VAULT_MODULE_VERSION}`]);
+    // otlptrace is imported by a dependency but required by no go.mod in the graph; left to tidy,
+    // it resolves to the newest release, which drags in a grpc that google.golang.org/api
+    // v0.134.0 (Vault's pin) no longer compiles against. Pin it to Vault's otel version.
+    run(["mod", "edit", "-go=1.20", `-require=github.com/hashicorp/vault@${VAULT_MODULE_VERSION}`, "-require=go.opentelemetry.io/otel/exporters/otlp/otlptrace@v1.22.0"]);
     writeFileSync(join(wrap, "tools.go"), '//go:build tools\n\npackage tools\n\nimport _ "github.com/hashicorp/vault"\n');
     run(["mod", "tidy", "-e"]);
   }
