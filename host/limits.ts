@@ -27,6 +27,9 @@ export const LIMITS = {
    * (configurable). A 48 MiB batch encrypts in well under a second on one core; a call past this
    * is a module stuck in a loop, and the client's request.timeout.ms (30 s) must not be reached. */
   sandboxCallTimeoutMs: 5_000,
+  /** Longest a sandbox worker may take to start, load a module and run its self-test: thread
+   * start and compilation take well under a second; past this the module hangs in its start-up. */
+  sandboxStartTimeoutMs: 15_000,
   /** Calls queued for the sandbox pool before callers are refused: bounds memory held by batches
    * waiting for a worker (each at most wasmMaxBatchBytes) under overload. */
   sandboxMaxQueued: 10_000,

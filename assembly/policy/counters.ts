@@ -21,3 +21,14 @@ const counters = memory.data(COUNTER_COUNT * 8, 8);
 export function counterAt(which: i32): u64 {
   return load<u64>(counters + (<usize>which << 3));
 }
+
+const saved = memory.data(COUNTER_COUNT * 8, 8);
+
+/** Around the self-test: its known-answer batches are not traffic. */
+export function saveCounters(): void {
+  if (IS_AUDIT) memory.copy(saved, counters, COUNTER_COUNT * 8);
+}
+
+export function restoreCounters(): void {
+  if (IS_AUDIT) memory.copy(counters, saved, COUNTER_COUNT * 8);
+}

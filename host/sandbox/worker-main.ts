@@ -8,7 +8,7 @@ import { parentPort } from "node:worker_threads";
 import { KsealError } from "../errors.js";
 import { KsealFilter } from "../wasm/filter.js";
 import type { CallRequest, FromWorker, KeyMaterial, ToWorker, WireError } from "./worker-protocol.js";
-import { readCounters } from "./policy-info.js";
+import { readCounters, readPolicyInfo } from "./policy-info.js";
 
 let filter: KsealFilter | undefined;
 let moduleBytes: Uint8Array | undefined;
@@ -70,6 +70,8 @@ function run(f: KsealFilter, c: CallRequest): unknown {
       return f.liveBytes();
     case "counters":
       return moduleBytes ? readCounters(f) : [];
+    case "policyInfo":
+      return readPolicyInfo(new WebAssembly.Module(moduleBytes!));
     case "spin": {
       const end = Date.now() + c.ms;
       while (Date.now() < end) { /* stands in for a module stuck in a loop */ }

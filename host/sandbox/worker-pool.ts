@@ -18,6 +18,7 @@ import { Worker } from "node:worker_threads";
 import { KsealError, type ErrorCode, ERRORS } from "../errors.js";
 import { LIMITS } from "../limits.js";
 import type { RecordFailure } from "../wasm/filter.js";
+import type { PolicyInfo } from "./policy-info.js";
 import type { CallRequest, FromWorker, KeyMaterial, ToWorker } from "./worker-protocol.js";
 
 export type { KeyMaterial } from "./worker-protocol.js";
@@ -28,6 +29,8 @@ export interface PoolOptions {
   /** Watchdog limit per call, ms. */
   callTimeoutMs?: number;
   maxQueued?: number;
+  /** Limit for the workers' start-up (thread start, module load and self-test), ms. */
+  startTimeoutMs?: number;
 }
 
 export interface PoolStats {
@@ -99,9 +102,17 @@ export class WorkerPool {
   static async start(moduleBytes: Uint8Array, o: PoolOptions = {}): Promise<WorkerPool> {
     const pool = new WorkerPool(moduleBytes, o);
     for (let i = 0; i < pool.size; i++) pool.slots.push(pool.spawn());
+    let timer: NodeJS.Timeout | undefined;
+    // a module whose start-up (instantiation, self-test) never ends must not hang the caller
+    const limit = (o.startTimeoutMs ?? LIMITS.sandboxStartTimeoutMs);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KsealError("WASM_TIMEOUT", `module start-up ran past ${limit} ms`)), limit);
+    });
     try {
-      await Promise.all(pool.slots.map((s) => s.ready));
+      await Promise.race([Promise.all(pool.slots.map((s) => s.ready)), deadline]);
+      clearTimeout(timer);
     } catch (e) {
+      clearTimeout(timer);
       await pool.close();
       throw e;
     }
@@ -150,6 +161,11 @@ export class WorkerPool {
       for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] ?? 0n) + BigInt(v);
     }
     return sum;
+  }
+
+  /** The running module's policy (asked inside a worker: module code never runs on the main thread). */
+  async policyInfo(): Promise<PolicyInfo> {
+    return (await this.submit({ op: "policyInfo" })) as PolicyInfo;
   }
 
   /** Test hook: a call that blocks its worker for `ms` (a module stuck in a loop). */

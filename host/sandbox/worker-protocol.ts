@@ -21,6 +21,7 @@ export type CallRequest =
   | { op: "crc32c"; data: Uint8Array }
   | { op: "liveBytes" }
   | { op: "counters" }
+  | { op: "policyInfo" }
   /** Test hook: blocks the worker's thread for `ms` (stands in for a module call that hangs). */
   | { op: "spin"; ms: number };
 
