@@ -28,6 +28,11 @@ export interface EncryptionRuntimeOptions {
   /** A KMS to use instead of the configured one (tests); closed with the runtime. */
   kms?: Kms;
   wasmPath?: string;
+  /** A filter handle to use instead of loading wasmPath (host/sandbox ModuleManager.filter). */
+  wasm?: KsealFilter;
+  /** True while the running module's policy refuses produce to a topic without a KEK (strict):
+   * unresolvedKeyPolicy is then reject, whatever the config says. */
+  requireKek?: () => boolean;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
 }
@@ -50,7 +55,7 @@ export async function openKms(cfg: EncryptionConfig, env: NodeJS.ProcessEnv = pr
 
 export async function startEncryption(cfg: EncryptionConfig, opts: EncryptionRuntimeOptions = {}): Promise<EncryptionRuntime> {
   const logger = opts.logger ?? rootLog;
-  const wasm = await KsealFilter.load(opts.wasmPath);
+  const wasm = opts.wasm ?? (await KsealFilter.load(opts.wasmPath));
   const kms = opts.kms ?? (await openKms(cfg, opts.env));
   const edeks = new EdekCache({ kms, maxEntries: cfg.edekCache.maxEntries, ttlMs: cfg.edekCache.ttlMs, kmsTimeoutMs: cfg.kms.timeoutMs });
   const deks = new DekManager({
@@ -66,7 +71,9 @@ export async function startEncryption(cfg: EncryptionConfig, opts: EncryptionRun
     deks,
     edeks,
     selector: new KekSelector(cfg.kekTemplate, cfg.rules),
-    unresolvedKeyPolicy: cfg.unresolvedKeyPolicy,
+    get unresolvedKeyPolicy() {
+      return opts.requireKek?.() ? "reject" : cfg.unresolvedKeyPolicy;
+    },
     maxLeaseRecords: cfg.dek.maxRecords,
     logger,
   });

@@ -15,6 +15,8 @@ import { log as rootLog } from "../log.js";
 import { checkCandidate, sha256Hex, type AcceptedModule, type LiveKey } from "./module-candidate.js";
 import type { PolicyInfo } from "./policy-info.js";
 import { WorkerPool, type PoolOptions, type PoolStats } from "./worker-pool.js";
+import { HotSwapFilter } from "./hot-swap-filter.js";
+import { KsealFilter } from "../wasm/filter.js";
 
 export interface ModuleManagerOptions {
   /** The module file named in the config. */
@@ -28,6 +30,9 @@ export interface ModuleManagerOptions {
   watch?: boolean;
   /** Swap on SIGHUP. Default false (a process has one SIGHUP; the CLI turns it on). */
   sighup?: boolean;
+  /** Also keep a main-thread instance behind a stable handle (`filter`) for the encryption
+   * filter, which calls the binding synchronously; swapped atomically with the pool. */
+  inline?: boolean;
   logger?: Logger;
 }
 
@@ -46,6 +51,7 @@ export interface ModuleMetrics {
   module: { path: string; name: string; version: number; buildHash: string; sha256: string; flags: number; loadedAt: string };
   swaps: number;
   failedSwaps: number;
+  refusedPlaintextRecords: number;
   lastSwapMs: number | undefined;
   lastFailure: { at: string; trigger: SwapTrigger; reason: string } | undefined;
   pool: PoolStats;
@@ -58,6 +64,7 @@ function randomLiveKey(): LiveKey {
 
 export class ModuleManager {
   private current!: AcceptedModule;
+  private hot: HotSwapFilter | undefined;
   private loadedAt = new Date();
   private swaps = 0;
   private failedSwaps = 0;
@@ -84,6 +91,8 @@ export class ModuleManager {
     const pool = await WorkerPool.start(accepted.bytes, o.pool);
     const m = new ModuleManager(pool, o);
     m.current = accepted;
+    // the candidate's code already ran (and passed) in a worker before it runs on this thread
+    if (o.inline) m.hot = new HotSwapFilter(await KsealFilter.fromBytes(accepted.bytes), accepted.policy);
     m.log.info({ module: m.describe() }, "filter module loaded");
     if (o.watch !== false) watchFile(o.path, { interval: LIMITS.moduleWatchIntervalMs, persistent: false }, m.onFileChange);
     if (o.sighup) process.on("SIGHUP", m.onSighup);
@@ -92,6 +101,17 @@ export class ModuleManager {
 
   get policy(): PolicyInfo {
     return this.current.policy;
+  }
+
+  /** The main-thread filter handle (inline mode): stable across swaps. */
+  get filter(): KsealFilter {
+    if (!this.hot) throw new KsealError("CONFIG_INVALID", "module manager started without inline: true");
+    return this.hot.handle;
+  }
+
+  /** Plaintext records the strict policy refused on fetch (inline mode). */
+  get refusedPlaintextRecords(): number {
+    return this.hot?.refusedPlaintextRecords ?? 0;
   }
 
   /** Re-reads the configured file (or `path`) and swaps to it if it passes. Never throws. */
@@ -122,6 +142,15 @@ export class ModuleManager {
       return this.failed(trigger, e instanceof KsealError ? e.message : String(e), done);
     }
     if (this.closed) return done(false, "closed");
+    if (this.hot) {
+      let inline: KsealFilter;
+      try {
+        inline = await KsealFilter.fromBytes(accepted.bytes);
+      } catch (e) {
+        return this.failed(trigger, `main-thread instance: ${(e as Error).message}`, done);
+      }
+      this.hot.swap(inline, accepted.policy);
+    }
     await this.pool.setModule(accepted.bytes);
     const from = this.describe();
     this.current = accepted;
@@ -151,7 +180,7 @@ export class ModuleManager {
   /** Counters for the metrics endpoint. */
   metrics(): ModuleMetrics {
     return {
-      module: this.describe(), swaps: this.swaps, failedSwaps: this.failedSwaps,
+      module: this.describe(), swaps: this.swaps, failedSwaps: this.failedSwaps, refusedPlaintextRecords: this.refusedPlaintextRecords,
       lastSwapMs: this.lastSwapMs, lastFailure: this.lastFailure, pool: this.pool.getStats(),
     };
   }
