@@ -21,14 +21,20 @@ export class DecryptSlots {
 
   /** Makes sure every EDEK of one batch is loaded; frees all slots first if they would not fit. */
   prepare(edeks: readonly Buffer[]): void {
-    if (this.filter.generation !== this.generation) {
-      // The instance was replaced after a trap: its slots are empty.
-      this.bySlotKey.clear();
-      this.generation = this.filter.generation;
-    }
+    this.checkGeneration();
     const missing = edeks.filter((e) => !this.bySlotKey.has(e.toString("latin1")));
     if (this.bySlotKey.size + missing.length > this.filter.slotCount) this.release();
     for (const e of missing) this.load(e);
+  }
+
+  get size(): number {
+    this.checkGeneration();
+    return this.bySlotKey.size;
+  }
+
+  /** Every loaded (EDEK, slot) pair, for a batch whose EDEKs are not listed yet. */
+  loaded(): [Buffer, number][] {
+    return [...this.bySlotKey].map(([k, s]) => [Buffer.from(k, "latin1"), s]);
   }
 
   slotFor = (edek: Buffer): number => {
@@ -48,6 +54,14 @@ export class DecryptSlots {
       }
     }
     this.bySlotKey.clear();
+  }
+
+  private checkGeneration(): void {
+    if (this.filter.generation !== this.generation) {
+      // The instance was replaced after a trap: its slots are empty.
+      this.bySlotKey.clear();
+      this.generation = this.filter.generation;
+    }
   }
 
   private load(edek: Buffer): void {

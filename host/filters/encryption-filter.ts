@@ -28,7 +28,7 @@ import type { KsealFilter } from "../wasm/filter.js";
 import { DecryptSlots } from "./decrypt-slots.js";
 import type { KekSelector } from "./kek-selector.js";
 import { fetchErrorFor, produceErrorFor, type PartitionError } from "./partition-errors.js";
-import { countProduceRecords, decryptScanned, encryptRecords, scanFetchedRecords, type ScannedRecords } from "./record-batches.js";
+import { countProduceRecords, decryptScanned, encryptRecords, splitFetchedRecords, type FetchedBatch } from "./record-batches.js";
 
 const PRODUCE = 0;
 const FETCH = 1;
@@ -56,6 +56,21 @@ export interface EncryptionStats {
   produceFailures: number;
   decryptedPartitions: number;
   fetchFailures: number;
+}
+
+/** One fetched partition on its way through decryption. */
+interface PartitionWork {
+  topic: string;
+  part: FetchPartitionData | ShareFetchPartitionData;
+  batches: FetchedBatch[];
+  trailing: Buffer;
+  /** Index of the next batch to decrypt; out holds the results before it. */
+  next: number;
+  out: Buffer[];
+  changed: boolean;
+  /** Stopped this round: the next batch needs a DEK being resolved. */
+  waiting: boolean;
+  error?: PartitionError;
 }
 
 interface FailedPartition {
@@ -229,98 +244,126 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
 
   async function onFetchResponse(ctx: FilterContext, res: FetchResponse | ShareFetchResponse, share: boolean): Promise<boolean> {
     const v = ctx.header.apiVersion;
-    interface Job { topic: string; part: FetchPartitionData | ShareFetchPartitionData; scanned?: ScannedRecords; error?: PartitionError }
-    const jobs: Job[] = [];
-    const wanted = new Map<string, Buffer>();
+    const parts: PartitionWork[] = [];
     for (const t of res.responses as { topic?: string; topicId?: string; partitions: (FetchPartitionData | ShareFetchPartitionData)[] }[]) {
       const topic = (share || v >= 13 ? (t.topicId === undefined ? undefined : ctx.proxy.topics.nameOf(t.topicId) ?? t.topicId) : t.topic) ?? "?";
       for (const part of t.partitions) {
         if (!part.records || part.records.length === 0) continue;
-        let scanned: ScannedRecords;
-        try {
-          scanned = scanFetchedRecords(wasm, part.records);
-        } catch (e) {
-          jobs.push({ topic, part, error: fetchErrorFor(e) });
-          log.warn({ topic, partition: part.partitionIndex, err: errText(e) }, "fetched records could not be read; partition answered with an error");
-          continue;
-        }
-        let any = false;
-        for (const b of scanned.batches) {
-          for (const e of b.edeks) {
-            any = true;
-            wanted.set(e.toString("latin1"), e);
-          }
-        }
-        if (any) jobs.push({ topic, part, scanned });
+        const { batches, trailing } = splitFetchedRecords(part.records);
+        parts.push({ topic, part, batches, trailing, next: 0, out: [], changed: false, waiting: false });
       }
     }
-    if (jobs.length === 0) return false;
+    if (parts.length === 0) return false;
 
-    const keys = [...wanted.keys()];
-    const settled = await Promise.allSettled(keys.map((k) => o.edeks.resolve(wanted.get(k)!)));
+    // Rounds: decrypt as far as the DEKs at hand allow (synchronously), then resolve the EDEKs that
+    // were missing, all at once, and go on. Batches are first tried with the keys already loaded,
+    // so the EDEKs of a batch are listed only when it needs a key not loaded yet.
     const deks = new Map<string, Buffer>();
     const unresolved = new Map<string, unknown>();
     const refs: DekRef[] = [];
-    settled.forEach((s, i) => {
-      if (s.status === "fulfilled") {
-        refs.push(s.value);
-        deks.set(keys[i]!, s.value.dek);
-      } else {
-        unresolved.set(keys[i]!, s.reason);
-      }
-    });
-
     const slots = new DecryptSlots(wasm, deks);
+    let touched = false;
     try {
-      for (const j of jobs) {
-        if (j.error || !j.scanned) {
-          setError(j.part, j.error!, share);
-          counters.fetchFailures++;
-          continue;
-        }
-        const out: Buffer[] = [];
-        let error: PartitionError | undefined;
-        let changed = false;
-        for (const b of j.scanned.batches) {
-          const missing = b.edeks.find((e) => unresolved.has(e.toString("latin1")));
-          if (missing) {
-            const cause = unresolved.get(missing.toString("latin1"));
-            error = fetchErrorFor(cause);
-            log.warn({ topic: j.topic, partition: j.part.partitionIndex, offset: String(b.baseOffset), err: errText(cause) }, "DEK of fetched records unavailable; partition answered with an error");
-            break;
+      for (;;) {
+        const missing = new Map<string, Buffer>();
+        for (const w of parts) advance(w, slots, deks, unresolved, missing);
+        if (missing.size === 0) break;
+        // No slot stays loaded across an await: another request may run meanwhile.
+        slots.release();
+        const keys = [...missing.keys()];
+        const settled = await Promise.allSettled(keys.map((k) => o.edeks.resolve(missing.get(k)!)));
+        settled.forEach((r, i) => {
+          if (r.status === "fulfilled") {
+            refs.push(r.value);
+            deks.set(keys[i]!, r.value.dek);
+          } else {
+            unresolved.set(keys[i]!, r.reason);
           }
-          try {
-            slots.prepare(b.edeks);
-            const r = decryptScanned(wasm, b, slots.slotFor);
-            if (!r.ok) {
-              for (const f of r.failures.slice(0, 10)) {
-                log.error({ topic: j.topic, partition: j.part.partitionIndex, batchOffset: String(b.baseOffset), recordIndex: f.index, reason: f.reason }, "record failed to decrypt (integrity or format); nothing of its batch is released");
-              }
-              error = { code: KafkaError.CORRUPT_MESSAGE, message: `kseal: records at offset ${b.baseOffset} failed to decrypt` };
-              break;
-            }
-            if (r.batch !== b.original) changed = true;
-            out.push(r.batch);
-          } catch (e) {
-            log.warn({ topic: j.topic, partition: j.part.partitionIndex, offset: String(b.baseOffset), err: errText(e) }, "fetched batch could not be decrypted");
-            error = fetchErrorFor(e);
-            break;
-          }
-        }
-        if (error) {
+        });
+        for (const w of parts) w.waiting = false;
+      }
+      for (const w of parts) {
+        if (w.error) {
+          touched = true;
           counters.fetchFailures++;
-          if (out.length === 0 || share) setError(j.part, error, share);
-          else j.part.records = Buffer.concat(out);
-          continue;
+          if (w.out.length === 0 || share) setError(w.part, w.error, share);
+          else w.part.records = Buffer.concat(w.out);
+        } else if (w.changed) {
+          touched = true;
+          counters.decryptedPartitions++;
+          w.part.records = Buffer.concat([...w.out, w.trailing]);
         }
-        counters.decryptedPartitions++;
-        if (changed) j.part.records = Buffer.concat([...out, j.scanned.trailing]);
       }
     } finally {
       slots.release();
       for (const r of refs) r.release();
     }
-    return true;
+    return touched;
+  }
+
+  /** Decrypts a partition's batches in order until one needs a DEK not resolved yet (added to
+   * `missing`), one fails (w.error), or all are done. */
+  function advance(w: PartitionWork, slots: DecryptSlots, deks: Map<string, Buffer>, unresolved: Map<string, unknown>, missing: Map<string, Buffer>): void {
+    while (!w.error && !w.waiting && w.next < w.batches.length) {
+      const b = w.batches[w.next]!;
+      try {
+        if (!b.plain) {
+          w.out.push(b.original);
+          w.next++;
+          continue;
+        }
+        if (slots.size > 0) {
+          const r = decryptScanned(wasm, { ...b, edeks: [] }, slots.loaded());
+          if (r.ok) {
+            accept(w, b, r.batch);
+            continue;
+          }
+          if (!r.failures.every((f) => f.reason === "KEY_NOT_LOADED")) {
+            failBatch(w, b, r.failures);
+            return;
+          }
+        }
+        const edeks = wasm.listEdeks(b.plain);
+        if (edeks.length === 0) {
+          w.out.push(b.original);
+          w.next++;
+          continue;
+        }
+        const lost = edeks.find((e) => unresolved.has(e.toString("latin1")));
+        if (lost) {
+          const cause = unresolved.get(lost.toString("latin1"));
+          w.error = fetchErrorFor(cause);
+          log.warn({ topic: w.topic, partition: w.part.partitionIndex, offset: String(b.baseOffset), err: errText(cause) }, "DEK of fetched records unavailable; partition answered with an error");
+          return;
+        }
+        const need = edeks.filter((e) => !deks.has(e.toString("latin1")));
+        if (need.length > 0) {
+          for (const e of need) missing.set(e.toString("latin1"), e);
+          w.waiting = true;
+          return;
+        }
+        slots.prepare(edeks);
+        const r = decryptScanned(wasm, { ...b, edeks }, slots.slotFor);
+        if (r.ok) accept(w, b, r.batch);
+        else failBatch(w, b, r.failures);
+      } catch (e) {
+        log.warn({ topic: w.topic, partition: w.part.partitionIndex, offset: String(b.baseOffset), err: errText(e) }, "fetched batch could not be decrypted");
+        w.error = fetchErrorFor(e);
+      }
+    }
+  }
+
+  function accept(w: PartitionWork, b: FetchedBatch, out: Buffer): void {
+    if (out !== b.original) w.changed = true;
+    w.out.push(out);
+    w.next++;
+  }
+
+  function failBatch(w: PartitionWork, b: FetchedBatch, failures: { index: number; reason: string }[]): void {
+    for (const f of failures.slice(0, 10)) {
+      log.error({ topic: w.topic, partition: w.part.partitionIndex, batchOffset: String(b.baseOffset), recordIndex: f.index, reason: f.reason }, "record failed to decrypt (integrity or format); nothing of its batch is released");
+    }
+    w.error = { code: KafkaError.CORRUPT_MESSAGE, message: `kseal: records at offset ${b.baseOffset} failed to decrypt` };
   }
 
   return {

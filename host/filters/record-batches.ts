@@ -67,49 +67,47 @@ export function encryptRecords(filter: KsealFilter, records: Buffer, slot: numbe
   return changed ? (out.length === 1 ? out[0]! : Buffer.concat(out)) : records;
 }
 
-/** One fetched batch, decompressed and scanned: what it needs to be decrypted. */
-export interface ScannedBatch {
+/** One fetched batch: its bytes as fetched and, unless it passes through, its plain form. */
+export interface FetchedBatch {
   original: Buffer;
-  /** Plain (decompressed) form; null when the batch passes through untouched. */
+  /** Plain (decompressed) form; null when the batch passes through untouched (control batch,
+   * headers only, not magic 2). */
   plain: Buffer | null;
   codec: number;
-  /** Distinct EDEKs its records need (empty: nothing encrypted). */
-  edeks: Buffer[];
   baseOffset: bigint;
 }
 
-export interface ScannedRecords {
-  batches: ScannedBatch[];
-  /** A truncated trailing batch (the broker cut at the size limit): passed on untouched. */
-  trailing: Buffer;
-}
-
-/** Splits a fetched records field into batches and lists the EDEKs each needs. */
-export function scanFetchedRecords(filter: KsealFilter, records: Buffer): ScannedRecords {
+/** Splits a fetched records field into batches (decompressed) and the truncated trailing bytes
+ * the broker may leave at the size limit (passed on untouched). Throws on a corrupt batch. */
+export function splitFetchedRecords(records: Buffer): { batches: FetchedBatch[]; trailing: Buffer } {
   const { batches, trailing } = splitRecordBatches(records);
   return {
     trailing,
     batches: batches.map((b) => {
       const baseOffset = b.length >= 8 ? b.readBigInt64BE(0) : -1n;
-      if (passesThrough(b)) return { original: b, plain: null, codec: CODEC.none, edeks: [], baseOffset };
+      if (passesThrough(b)) return { original: b, plain: null, codec: CODEC.none, baseOffset };
       const codec = batchCodec(b);
-      const plain = codec === CODEC.none ? b : decompressBatch(b);
-      const edeks = filter.listEdeks(plain);
-      return edeks.length === 0
-        ? { original: b, plain: null, codec, edeks, baseOffset }
-        : { original: b, plain, codec, edeks, baseOffset };
+      return { original: b, plain: codec === CODEC.none ? b : decompressBatch(b), codec, baseOffset };
     }),
   };
+}
+
+/** A fetched batch with the EDEKs its records need (empty: try with every loaded slot). */
+export interface ScannedBatch extends FetchedBatch {
+  edeks: Buffer[];
 }
 
 export type DecryptOutcome =
   | { ok: true; batch: Buffer }
   | { ok: false; failures: { index: number; reason: string }[] };
 
-/** Decrypts one scanned batch with the slots `slotFor` hands out; recompresses with its codec. */
-export function decryptScanned(filter: KsealFilter, s: ScannedBatch, slotFor: (edek: Buffer) => number): DecryptOutcome {
+/**
+ * Decrypts one batch with the slots `slots` names: a function giving the slot of each of the
+ * batch's EDEKs, or a ready list of (EDEK, slot) pairs. Recompresses with the batch's codec.
+ */
+export function decryptScanned(filter: KsealFilter, s: ScannedBatch, slots: ((edek: Buffer) => number) | [Buffer, number][]): DecryptOutcome {
   if (!s.plain) return { ok: true, batch: s.original };
-  const mapping: [Buffer, number][] = s.edeks.map((e) => [e, slotFor(e)]);
+  const mapping: [Buffer, number][] = typeof slots === "function" ? s.edeks.map((e) => [e, slots(e)]) : slots;
   const r = filter.decryptBatch(s.plain, mapping);
   if (!r.batch) return { ok: false, failures: r.failures };
   if (r.batch === s.plain) return { ok: true, batch: s.original };

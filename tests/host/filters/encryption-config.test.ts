@@ -39,7 +39,7 @@ t.test("every key", async (t) => {
 
 t.test("errors name the bad field", async (t) => {
   const cases: [unknown, RegExp][] = [
-    [{ kms: { type: "vault" } }, /encryption\.kms\.type/],
+    [{ kms: { type: "hsm" } }, /encryption\.kms\.type must be local, vault or aws/],
     [{ kms: { keyfile: "x" } }, /encryption\.kms\.keyfile is not a known key/],
     [{ kms: { passphraseEnv: "not a var" } }, /encryption\.kms\.passphraseEnv/],
     [{ kms: { autoCreate: "yes" } }, /encryption\.kms\.autoCreate/],

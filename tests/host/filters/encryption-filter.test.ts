@@ -257,3 +257,27 @@ t.test("produce fails closed on batches the filter would not encrypt", async (t)
     t.equal(res.responses[0]!.partitionResponses[0]!.errorCode, code, `${what}: CORRUPT_MESSAGE`);
   }
 });
+
+t.test("fetch: batches under different DEKs in one partition are resolved in rounds, in order", async (t) => {
+  const kms = new SwitchKms();
+  const w1 = await makeRig({ kms });
+  t.teardown(w1.close);
+  const w2 = await makeRig({ kms });
+  t.teardown(w2.close);
+  const a = await encrypt(w1, plainBatch(3, 0n, "dek-a"));
+  const b = await encrypt(w2, plainBatch(3, 0n, "dek-b"));
+  b.writeBigInt64BE(3n, 0);
+  fixCrc(b);
+  const c = await encrypt(w1, plainBatch(2, 0n, "dek-a2"));
+  c.writeBigInt64BE(6n, 0);
+  fixCrc(c);
+  const reader = await makeRig({ kms });
+  t.teardown(reader.close);
+  const before = kms.calls.decrypt;
+  const { part } = await decrypt(reader, Buffer.concat([a, b, c]));
+  t.equal(part.errorCode, 0);
+  const expectB = fixCrc(plainBatch(3, 3n, "dek-b"));
+  const expectC = fixCrc(plainBatch(2, 6n, "dek-a2"));
+  t.ok(part.records!.equals(Buffer.concat([plainBatch(3, 0n, "dek-a"), expectB, expectC])), "all three batches decrypted, in order");
+  t.equal(kms.calls.decrypt - before, 2, "each DEK unwrapped once");
+});
