@@ -16,11 +16,14 @@
  *   encryption: { ... }            # record encryption (encryption-config.ts); default: on
  */
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { KsealError } from "../errors.js";
 import { LIMITS } from "../limits.js";
 import { isLogLevel } from "../log.js";
 import { parseEncryptionConfig, type EncryptionConfig } from "./encryption-config.js";
+import { substitute } from "./schema-substitution.js";
+import { loadSchema, validateAgainstSchema } from "./schema-validate.js";
 import { parseDownstreamTls, parseUpstreamTls, type DownstreamTlsConfig, type UpstreamTlsConfig } from "../tls/tls-config.js";
 
 export interface HostPort {
@@ -190,7 +193,20 @@ export function loadConfigFile(path: string, base: ProxyConfig = DEFAULT_CONFIG)
   } catch (e) {
     throw new KsealError("CONFIG_INVALID", `${path} is not valid YAML`, { cause: e });
   }
-  return applyConfig(base, raw);
+  const sub = substitute(raw, { baseDir: dirname(path) });
+  const listErrors = (errs: Array<{ path: string; message: string }>) => errs.map((x) => `${x.path}: ${x.message}`).join("; ");
+  if (sub.errors.length > 0) throw invalid(`${path}: ${listErrors(sub.errors)}`);
+  let schema: Record<string, unknown> | undefined;
+  try {
+    schema = loadSchema();
+  } catch {
+    // An installation without config/kseal.schema.json still gets the parsers' checks below.
+  }
+  if (schema && sub.value !== null && sub.value !== undefined) {
+    const errs = validateAgainstSchema(sub.value, schema);
+    if (errs.length > 0) throw invalid(`${path}: ${listErrors(errs)} (kseal validate ${path} explains each)`);
+  }
+  return applyConfig(base, sub.value);
 }
 
 function advertisableHost(listenHost: string): string {
