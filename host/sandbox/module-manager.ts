@@ -43,6 +43,10 @@ export interface SwapResult {
   /** Why a candidate was rejected, or why nothing changed. */
   reason?: string;
   durationMs: number;
+  /** Of durationMs: the candidate checks (worker start, self-test, round trips). */
+  checkMs?: number;
+  /** Of durationMs: instantiating on the main thread and switching every later call over. */
+  switchMs?: number;
   module: ModuleMetrics["module"];
 }
 
@@ -142,6 +146,7 @@ export class ModuleManager {
       return this.failed(trigger, e instanceof KsealError ? e.message : String(e), done);
     }
     if (this.closed) return done(false, "closed");
+    const checked = performance.now();
     if (this.hot) {
       let inline: KsealFilter;
       try {
@@ -156,7 +161,7 @@ export class ModuleManager {
     this.current = accepted;
     this.loadedAt = new Date();
     this.swaps++;
-    const r = done(true);
+    const r = { ...done(true), checkMs: checked - started, switchMs: performance.now() - checked };
     this.lastSwapMs = r.durationMs;
     this.log.info({ trigger, from: { name: from.name, sha256: from.sha256 }, to: r.module, ms: Math.round(r.durationMs) }, "filter module swapped");
     return r;
