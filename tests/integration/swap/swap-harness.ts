@@ -11,6 +11,7 @@ import type { ClusterInfo } from "../../rig/index.js";
 import { parseEncryptionConfig } from "../../../host/config/encryption-config.js";
 import { applyConfig, DEFAULT_CONFIG } from "../../../host/config/proxy-config.js";
 import { startEncryption, type EncryptionRuntime } from "../../../host/filters/encryption-runtime.js";
+import type { ProxyObserver } from "../../../host/proxy/observer.js";
 import { KsealProxy } from "../../../host/proxy/proxy.js";
 import { ModuleManager } from "../../../host/sandbox/module-manager.js";
 
@@ -46,13 +47,12 @@ export async function startSwapProxy(
   const enc = parseEncryptionConfig({ ...encryption, kms: { keyFile, ...(encryption.kms as object | undefined) } });
   const runtime = await startEncryption(enc, { wasm: manager.filter, requireKek: () => manager.policy.requireKek, logger });
   const closed = { total: 0, errors: 0 };
-  const observer = {
-    connectionOpened() {},
-    connectionClosed() { closed.total++; },
-    request() {},
-    bytes() {},
-    connectionError() { closed.errors++; },
+  // only two hooks matter here; every other hook of the observer interface is a no-op
+  const hooks: Record<string, () => void> = {
+    connectionClosed: () => { closed.total++; },
+    connectionError: () => { closed.errors++; },
   };
+  const observer = new Proxy({}, { get: (_t, p) => hooks[String(p)] ?? (() => {}) }) as ProxyObserver;
   const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: info.bootstrap });
   const proxy = new KsealProxy({ config, filters: [runtime.filter], logger, observer });
   await proxy.start();
