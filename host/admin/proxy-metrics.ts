@@ -11,6 +11,7 @@ export function proxyObserver(reg: MetricsRegistry, cluster = "default"): ProxyO
   const active = reg.gauge("kseal_connections_active", "Client connections open now", ["cluster", "listener"]);
   const requests = reg.counter("kseal_requests_total", "Client requests by Kafka API (raw SASL tokens: api=\"SaslRawToken\")", ["cluster", "api"]);
   const bytes = reg.counter("kseal_bytes_total", "Bytes by direction: client_in/client_out (clients), upstream_in/upstream_out (brokers)", ["cluster", "direction"]);
+  const latency = reg.histogram("kseal_request_duration_seconds", "Time from reading a request to its response being ready for the client (broker, filters and KMS included)", ["cluster", "api"], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
   const errors = reg.counter("kseal_connection_errors_total", "Connections closed because of an error, by error code", ["cluster", "code"]);
   // Bytes arrive in many small chunks: keep plain numbers and publish them at scrape time.
   const byteCounts: Record<ByteDirection, number> = { client_in: 0, client_out: 0, upstream_in: 0, upstream_out: 0 };
@@ -39,6 +40,9 @@ export function proxyObserver(reg: MetricsRegistry, cluster = "default"): ProxyO
     },
     bytes(direction, n) {
       byteCounts[direction] += n;
+    },
+    response(apiKey, ms) {
+      latency.observe({ cluster, api: nameOf(apiKey) }, ms / 1000);
     },
     connectionError(code) {
       errors.inc({ cluster, code });

@@ -54,6 +54,8 @@ interface Pending {
   header: RequestHeaderInfo;
   decodeResponse: boolean;
   slot?: Slot<Pending>;
+  /** performance.now() when the request was read (for the latency metric). */
+  readAt?: number;
 }
 
 type PauseReason = "connecting" | "in-flight" | "upstream-full" | "draining";
@@ -302,6 +304,7 @@ export class ClientConnection {
   }
 
   private reserve(p: Pending): Slot<Pending> {
+    if (this.host.observer) p.readAt = performance.now();
     const slot = this.queue.reserve(p);
     p.slot = slot;
     if (this.queue.size >= this.host.limits.maxInFlightPerConnection) this.pause("in-flight");
@@ -359,6 +362,7 @@ export class ClientConnection {
   private onUpstreamFrame(frame: Buffer): void {
     const p = this.awaiting.shift();
     if (!p || !p.slot) throw new KsealError("FRAME_MALFORMED", "response with no request awaiting it");
+    if (p.readAt !== undefined && !p.decodeResponse) this.host.observer?.response(p.header.apiKey, performance.now() - p.readAt);
     if (p.kind === "raw") {
       this.queue.complete(p.slot, [frame]);
       return;
@@ -375,6 +379,7 @@ export class ClientConnection {
     const slot = p.slot;
     this.filterResponse(frame, p.header).then(
       (out) => {
+        if (p.readAt !== undefined) this.host.observer?.response(p.header.apiKey, performance.now() - p.readAt);
         if (!this.closed) this.queue.complete(slot, [out]);
       },
       (e) => this.fail(`response filter failed (api ${p.header.apiKey} v${p.header.apiVersion})`, e),

@@ -76,6 +76,8 @@ t.test("probes, module info and metrics", async (t) => {
   t.match(m.body, /^kseal_encryption_partitions_total\{cluster="default",outcome="encryptedPartitions"\} 4$/m);
   t.match(m.body, /^kseal_edek_cache_entries\{cluster="default"\} 3$/m);
   t.match(m.body, /^kseal_up 1$/m);
+  t.match(m.body, /^kseal_request_duration_seconds_count\{cluster="default",api="Heartbeat"\} 3$/m, "latency observed per request");
+  t.match(m.body, /^kseal_request_duration_seconds_bucket\{cluster="default",api="Heartbeat",le="\+Inf"\} 3$/m);
   c.sock.destroy();
   await c.closed;
   await new Promise((r) => setTimeout(r, 50));
