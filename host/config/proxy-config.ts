@@ -13,6 +13,7 @@
  *   tls: { certFile, keyFile, caFile, clientAuth }            # clients → kseal (host/tls/tls-config.ts)
  *   upstreamTls: { caFile, certFile, keyFile, verifyHostname, serverName }   # kseal → brokers
  *   admin: { enabled: true, host: 127.0.0.1, port: 9190 }     # /metrics, /livez, /readyz, /module
+ *   sni: { bootstrapHost, brokerHostPattern, advertisedPort }  # SNI gateway (host/proxy/sni-routing.ts)
  *   encryption: { ... }            # record encryption (encryption-config.ts); default: on
  */
 import { readFileSync } from "node:fs";
@@ -23,6 +24,7 @@ import { LIMITS } from "../limits.js";
 import { isLogLevel } from "../log.js";
 import { parseEncryptionConfig, type EncryptionConfig } from "./encryption-config.js";
 import { substitute } from "./schema-substitution.js";
+import { parseSniConfig, type SniConfig } from "../proxy/sni-routing.js";
 import { loadSchema, validateAgainstSchema } from "./schema-validate.js";
 import { parseDownstreamTls, parseUpstreamTls, type DownstreamTlsConfig, type UpstreamTlsConfig } from "../tls/tls-config.js";
 
@@ -61,6 +63,8 @@ export interface ProxyConfig {
   tls?: DownstreamTlsConfig;
   /** TLS towards brokers; undefined = plaintext. */
   upstreamTls?: UpstreamTlsConfig;
+  /** "SNI identifies node" gateway mode (needs tls); undefined = "port identifies node". */
+  sni?: SniConfig;
   admin: AdminConfig;
 }
 
@@ -79,7 +83,7 @@ export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
   admin: { enabled: true, host: "127.0.0.1", port: 9190 },
 });
 
-const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits", "encryption", "tls", "upstreamTls", "admin"]);
+const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits", "encryption", "tls", "upstreamTls", "admin", "sni"]);
 const LIMIT_KEYS = new Set(["maxFrameBytes", "maxInFlightPerConnection", "upstreamConnectTimeoutMs", "shutdownDrainMs"]);
 const ADMIN_KEYS = new Set(["enabled", "host", "port"]);
 
@@ -175,6 +179,8 @@ export function applyConfig(base: ProxyConfig, raw: unknown): ProxyConfig {
     if (a.host !== undefined) c.admin.host = str(a.host, "admin.host");
     if (a.port !== undefined) c.admin.port = port(a.port, "admin.port", true);
   }
+  if (o.sni !== undefined) c.sni = o.sni === null ? undefined : parseSniConfig(o.sni);
+  if (c.sni && !c.tls) throw invalid("sni needs tls (the server name arrives in the TLS handshake)");
   if (o.encryption !== undefined) c.encryption = parseEncryptionConfig(o.encryption, base.encryption);
   return c;
 }

@@ -103,7 +103,7 @@ export function createAddressRewriter(opts: AddressRewriterOptions): ProxyFilter
         const port = ctx.proxy.nodes.portOf(idOf(e));
         // Fail closed: a response that still names a real broker would let the client bypass us.
         if (port === undefined) throw new KsealError("UNKNOWN_NODE", `node ${idOf(e)}`);
-        e.host = ctx.proxy.advertisedHost;
+        e.host = ctx.proxy.nodeHost?.(idOf(e)) ?? ctx.proxy.advertisedHost;
         e.port = port;
       }
       return true;

@@ -16,6 +16,8 @@ export interface ProxyState {
   readonly nodes: NodePorts;
   /** Host written into rewritten responses. */
   readonly advertisedHost: string;
+  /** Host a node is advertised under, when it differs per node (SNI gateway mode). */
+  readonly nodeHost?: (nodeId: number) => string;
 }
 
 export interface RequestHeaderInfo {

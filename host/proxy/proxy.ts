@@ -15,6 +15,7 @@ import type { ProxyFilter, ProxyState } from "./filter.js";
 import { NodePorts } from "./node-ports.js";
 import type { ProxyObserver } from "./observer.js";
 import { downstreamServerOptions, upstreamTlsDialer } from "../tls/tls-sockets.js";
+import { SniRouter } from "./sni-routing.js";
 import { TopicMap } from "./topic-map.js";
 
 export interface ProxyOptions {
@@ -47,6 +48,8 @@ export class KsealProxy implements ConnectionHost {
   readonly observer: ProxyObserver | undefined;
   readonly dialUpstream: ((addr: HostPort, timeoutMs: number) => Promise<net.Socket>) | undefined;
   private readonly tlsOptions: tls.TlsOptions | undefined;
+  /** Set in "SNI identifies node" mode: one listener, the TLS server name picks the node. */
+  private readonly sni: SniRouter | undefined;
   readonly stats: ProxyStats = { acceptedByPort: new Map(), upstreamDials: [] };
   private readonly servers = new Map<net.Server, number | "bootstrap">();
   private readonly connections = new Set<ClientConnection>();
@@ -63,10 +66,14 @@ export class KsealProxy implements ConnectionHost {
     this.observer = opts.observer;
     this.tlsOptions = c.tls ? downstreamServerOptions(c.tls) : undefined;
     this.dialUpstream = c.upstreamTls ? upstreamTlsDialer(c.upstreamTls) : undefined;
-    const nodes = new NodePorts(c.nodePorts === "ephemeral" || c.bootstrapPort === 0 ? "ephemeral" : "range", nodePortBase(c), (id, port) =>
-      this.bindNode(id, port),
-    );
-    this.state = { topics: new TopicMap(), nodes, advertisedHost: c.advertisedHost };
+    this.sni = c.sni ? new SniRouter(c.sni) : undefined;
+    // SNI mode binds no node listeners: every node is advertised on the one port under its own name.
+    const bind = this.sni ? async () => c.sni!.advertisedPort ?? this.bootstrapPort : (id: number, port: number) => this.bindNode(id, port);
+    const nodes = new NodePorts(c.nodePorts === "ephemeral" || c.bootstrapPort === 0 ? "ephemeral" : "range", nodePortBase(c), bind);
+    const sni = this.sni;
+    this.state = sni
+      ? { topics: new TopicMap(), nodes, advertisedHost: c.sni!.bootstrapHost, nodeHost: (id) => sni.hostOf(id) }
+      : { topics: new TopicMap(), nodes, advertisedHost: c.advertisedHost };
     const rewriter = createAddressRewriter({ codecRange: (k) => this.lookup(k) });
     this.filters = [...(opts.filters ?? []), rewriter];
   }
@@ -93,11 +100,13 @@ export class KsealProxy implements ConnectionHost {
 
   /** "host:port" a client uses as bootstrap.servers. */
   get bootstrapAddress(): string {
+    if (this.opts.config.sni) return `${this.opts.config.sni.bootstrapHost}:${this.opts.config.sni.advertisedPort ?? this.bootstrapPort}`;
     return `${this.opts.config.advertisedHost}:${this.bootstrapPort}`;
   }
 
   /** Every port the proxy listens on (bootstrap first). */
   listeningPorts(): number[] {
+    if (this.sni) return [this.bootstrapPort];
     return [this.bootstrapPort, ...this.state.nodes.entries().map((e) => e.port)];
   }
 
@@ -206,6 +215,17 @@ export class KsealProxy implements ConnectionHost {
     if (this.stopping) {
       sock.destroy();
       return;
+    }
+    if (this.sni) {
+      const name = (sock as tls.TLSSocket).servername;
+      const routed = this.sni.route(name);
+      if (!routed) {
+        this.observer?.connectionError("SNI_UNKNOWN_NAME");
+        this.log.debug({ serverName: name || null }, "TLS server name names no bootstrap or broker; connection refused");
+        sock.destroy();
+        return;
+      }
+      target = routed;
     }
     const port = (server.address() as net.AddressInfo).port;
     this.stats.acceptedByPort.set(port, (this.stats.acceptedByPort.get(port) ?? 0) + 1);
