@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { applyConfig, DEFAULT_CONFIG, loadConfigFile } from "../../../host/config/proxy-config.js";
 import { checkConfigText } from "../../../host/config/schema-check.js";
 import { substitute } from "../../../host/config/schema-substitution.js";
@@ -26,6 +26,18 @@ t.test("every example config passes the schema and the parsers", async (t) => {
     t.same(validateAgainstSchema(sub.value), [], `${f}: schema`);
     t.doesNotThrow(() => applyConfig(DEFAULT_CONFIG, sub.value), `${f}: parsers`);
   }
+});
+
+t.test("the Kubernetes example's ConfigMap holds a valid config", async (t) => {
+  const docs = parseAllDocuments(readFileSync(join(root, "deploy/kubernetes/kseal.yaml"), "utf8")).map((d) => d.toJS() as { kind: string; data?: Record<string, string> });
+  const cm = docs.find((d) => d.kind === "ConfigMap")!;
+  const sub = substitute(parse(cm.data!["kseal.yaml"]!), { env });
+  t.same(sub.errors, []);
+  t.same(validateAgainstSchema(sub.value), []);
+  const c = applyConfig(DEFAULT_CONFIG, sub.value);
+  t.equal(c.admin.host, "0.0.0.0", "admin reachable by the kubelet's probes");
+  const deployment = docs.find((d) => d.kind === "Deployment") as unknown as { spec: { template: { spec: { terminationGracePeriodSeconds: number } } } };
+  t.ok(deployment.spec.template.spec.terminationGracePeriodSeconds * 1000 > c.limits.shutdownDrainMs, "grace period outlasts the drain");
 });
 
 t.test("schema and parsers agree on the keys that exist", async (t) => {
