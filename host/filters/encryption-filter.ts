@@ -47,7 +47,15 @@ export interface EncryptionFilterOptions {
   unresolvedKeyPolicy: UnresolvedKeyPolicy;
   /** Most records one DEK lease may cover (the DEK manager's maxRecords). */
   maxLeaseRecords?: number;
+  /** Sandbox worker pool (host/sandbox): when set, produce encryption runs there, one DEK lease
+   * and one worker call per partition, so the partitions of a request use every core. */
+  pool?: ProducePool;
   logger?: Logger;
+}
+
+/** What the filter needs of host/sandbox's WorkerPool. */
+export interface ProducePool {
+  encryptProduce(records: Buffer[], key: { dek: Buffer; edek: Buffer; budget: number; ivSeed?: Buffer }): Promise<(Buffer | Error)[]>;
 }
 
 export interface EncryptionStats {
@@ -148,7 +156,7 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
     // as much as encrypting a few records), up to groupMax records per lease.
     const groups: { alias: string; jobs: Job[]; count: number }[] = [];
     for (const j of jobs) {
-      const g = groups.find((x) => x.alias === j.alias && x.count + j.count <= groupMax);
+      const g = o.pool ? undefined : groups.find((x) => x.alias === j.alias && x.count + j.count <= groupMax);
       if (g) {
         g.jobs.push(j);
         g.count += j.count;
@@ -157,6 +165,11 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
       }
     }
     const leases = await Promise.allSettled(groups.map((g) => o.deks.lease(g.alias, g.count)));
+    const encryptFailed = (j: Job, e: unknown) => {
+      log.warn({ topic: j.name, partition: j.part.index, err: errText(e) }, "encryption failed; partition answered with an error, nothing forwarded");
+      failed.push({ topic: j.topic, part: j.part, name: j.name, error: produceErrorFor(e) });
+    };
+    const pooled: Promise<void>[] = [];
     groups.forEach((g, i) => {
       const l = leases[i]!;
       if (l.status === "rejected") {
@@ -167,6 +180,20 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
         return;
       }
       const lease = l.value;
+      if (o.pool) {
+        pooled.push(o.pool.encryptProduce(g.jobs.map((j) => j.part.records!), { dek: lease.dek, edek: lease.edek, budget: lease.records, ivSeed: lease.ivSeed })
+          .then((outs) => outs.forEach((out, k) => {
+            const j = g.jobs[k]!;
+            if (out instanceof Error) return encryptFailed(j, out);
+            if (out !== j.part.records) {
+              j.part.records = out;
+              changed = true;
+            }
+            counters.encryptedPartitions++;
+          }), (e: unknown) => { for (const j of g.jobs) encryptFailed(j, e); })
+          .finally(() => lease.release()));
+        return;
+      }
       try {
         wasm.releaseKey(ENCRYPT_SLOT);
         wasm.loadKey(ENCRYPT_SLOT, lease.dek, lease.edek, { budget: lease.records, ivSeed: lease.ivSeed });
@@ -200,6 +227,7 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
         lease.release();
       }
     });
+    await Promise.all(pooled);
 
     if (failed.length > 0) {
       counters.produceFailures += failed.length;

@@ -12,7 +12,7 @@ import type { Kms } from "../kms/kms.js";
 import { LocalKms } from "../kms/local/local-kms.js";
 import { log as rootLog } from "../log.js";
 import { KsealFilter } from "../wasm/filter.js";
-import { createEncryptionFilter, type EncryptionFilter } from "./encryption-filter.js";
+import { createEncryptionFilter, type EncryptionFilter, type ProducePool } from "./encryption-filter.js";
 import { KekSelector } from "./kek-selector.js";
 
 export interface EncryptionRuntime {
@@ -33,6 +33,8 @@ export interface EncryptionRuntimeOptions {
   /** True while the running module's policy refuses produce to a topic without a KEK (strict):
    * unresolvedKeyPolicy is then reject, whatever the config says. */
   requireKek?: () => boolean;
+  /** Sandbox worker pool for produce encryption (host/sandbox ModuleManager.pool). */
+  pool?: ProducePool;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
 }
@@ -75,6 +77,7 @@ export async function startEncryption(cfg: EncryptionConfig, opts: EncryptionRun
       return opts.requireKek?.() ? "reject" : cfg.unresolvedKeyPolicy;
     },
     maxLeaseRecords: cfg.dek.maxRecords,
+    pool: opts.pool,
     logger,
   });
   logger.info({ kms: kms.name, kekTemplate: cfg.kekTemplate, rules: cfg.rules.length, unresolvedKeyPolicy: cfg.unresolvedKeyPolicy }, "record encryption on");

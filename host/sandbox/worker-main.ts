@@ -9,6 +9,7 @@ import { KsealError } from "../errors.js";
 import { KsealFilter } from "../wasm/filter.js";
 import type { CallRequest, FromWorker, KeyMaterial, ToWorker, WireError } from "./worker-protocol.js";
 import { readCounters, readPolicyInfo } from "./policy-info.js";
+import { encryptRecords as encryptProduceRecords } from "../filters/record-batches.js";
 
 let filter: KsealFilter | undefined;
 let moduleBytes: Uint8Array | undefined;
@@ -44,6 +45,24 @@ function run(f: KsealFilter, c: CallRequest): unknown {
           const b = Buffer.from(r.buffer, r.byteOffset, r.byteLength);
           const out = f.encryptRecords(b, 0);
           return out === b ? null : out;
+        });
+      } finally {
+        releaseAll(f, [0]);
+      }
+    }
+    case "encryptProduce": {
+      releaseAll(f, [0]);
+      load(f, 0, c.key);
+      try {
+        // per field: null = unchanged, bytes = encrypted, {code,message} = this field failed
+        return c.records.map((r) => {
+          const b = Buffer.from(r.buffer, r.byteOffset, r.byteLength);
+          try {
+            const out = encryptProduceRecords(f, b, 0);
+            return out === b ? null : out;
+          } catch (e) {
+            return wire(e);
+          }
         });
       } finally {
         releaseAll(f, [0]);

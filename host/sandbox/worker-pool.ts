@@ -128,6 +128,17 @@ export class WorkerPool {
     return out.map((b, i) => (b === null ? records[i]! : asBuffer(b)));
   }
 
+  /**
+   * Produce: encrypts each partition's records field (compressed batches are decompressed and
+   * recompressed with their codec in the worker) with one DEK lease. Per field: the new records,
+   * the input itself when unchanged, or the KsealError that failed that field alone. A failure of
+   * the whole call (timeout, lost worker, key load) rejects.
+   */
+  async encryptProduce(records: Buffer[], key: KeyMaterial): Promise<(Buffer | KsealError)[]> {
+    const out = (await this.submit({ op: "encryptProduce", records, key })) as (Uint8Array | null | { code: string; message: string })[];
+    return out.map((r, i) => (r === null ? records[i]! : r instanceof Uint8Array ? asBuffer(r) : toError(r)));
+  }
+
   async listRecordsEdeks(records: Buffer): Promise<Buffer[]> {
     const out = (await this.submit({ op: "listEdeks", records })) as Uint8Array[];
     return out.map(asBuffer);

@@ -16,6 +16,8 @@ export interface KeyMaterial {
 
 export type CallRequest =
   | { op: "encrypt"; records: Uint8Array[]; key: KeyMaterial }
+  /** Produce: records fields (compressed or not) encrypted with one DEK lease; per-field result. */
+  | { op: "encryptProduce"; records: Uint8Array[]; key: KeyMaterial }
   | { op: "listEdeks"; records: Uint8Array }
   | { op: "decrypt"; records: Uint8Array; keys: KeyMaterial[] }
   | { op: "crc32c"; data: Uint8Array }

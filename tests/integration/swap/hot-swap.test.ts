@@ -4,6 +4,7 @@
 // and byte-identical, and every record on the broker is encrypted. A bad candidate is rejected
 // while traffic continues on the old module. Swap latencies are printed (SWAP json line).
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import t from "tap";
 import type { KafkaMessage } from "kafkajs";
 import { containsBytes, createTopic, kafkaUnavailableReason, kafkajsClient, rawLog, uniqueTopic, useCluster, type ClusterInfo } from "../../rig/index.js";
@@ -24,7 +25,8 @@ if (unavailable) t.plan(0, unavailable);
 else {
   t.test("20 swaps under continuous produce and consume", async (t) => {
     const info = await useCluster(t);
-    const sp = await startSwapProxy(t, info, policyBuild("standard"));
+    // produce encryption in the sandbox pool (one worker per core), fetch on the main thread
+    const sp = await startSwapProxy(t, info, policyBuild("standard"), {}, availableParallelism());
     const topic = await createTopic(info, { topic: uniqueTopic("swap"), numPartitions: PARTITIONS });
     const secret = `swap-secret-${randomBytes(6).toString("hex")}`;
     const client = kafkajsClient({ ...info, bootstrap: sp.bootstrap } as ClusterInfo);
@@ -98,6 +100,7 @@ else {
     await producer.disconnect();
 
     t.ok(badRejected, "a bad candidate was rejected during the run");
+    t.ok(sp.manager.pool.getStats().calls > 100, `produce encryption ran in the sandbox pool (${sp.manager.pool.getStats().calls} calls)`);
     t.equal(sp.manager.metrics().swaps, SWAPS, "swap count in metrics");
     t.equal(sp.manager.metrics().failedSwaps, 1, "failed swap count in metrics");
     t.same(closedDuring, { total: 0, errors: 0 }, "no client connection closed during the swaps");

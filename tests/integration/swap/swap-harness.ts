@@ -33,6 +33,8 @@ export async function startSwapProxy(
   info: ClusterInfo,
   initial: Buffer,
   encryption: Record<string, unknown> = {},
+  /** Run produce encryption in the sandbox worker pool (size: workers; 0 = main thread only). */
+  poolSize = 0,
 ): Promise<SwapProxy> {
   const dir = mkdtempSync(join(tmpdir(), "kseal-swap-"));
   const modulePath = join(dir, "filter.wasm");
@@ -43,9 +45,11 @@ export async function startSwapProxy(
   };
   place(initial);
   const logger = pino({ level: process.env.KSEAL_LOG_LEVEL ?? "warn" });
-  const manager = await ModuleManager.start({ path: modulePath, inline: true, watch: false, logger, pool: { size: 1 } });
+  const manager = await ModuleManager.start({ path: modulePath, inline: true, watch: false, logger, pool: { size: Math.max(1, poolSize) } });
   const enc = parseEncryptionConfig({ ...encryption, kms: { keyFile, ...(encryption.kms as object | undefined) } });
-  const runtime = await startEncryption(enc, { wasm: manager.filter, requireKek: () => manager.policy.requireKek, logger });
+  const runtime = await startEncryption(enc, {
+    wasm: manager.filter, requireKek: () => manager.policy.requireKek, logger, pool: poolSize > 0 ? manager.pool : undefined,
+  });
   const closed = { total: 0, errors: 0 };
   // only two hooks matter here; every other hook of the observer interface is a no-op
   const hooks: Record<string, () => void> = {
