@@ -9,7 +9,6 @@ import { KsealError } from "../errors.js";
 import { KsealFilter } from "../wasm/filter.js";
 import type { CallRequest, FromWorker, KeyMaterial, ToWorker, WireError } from "./worker-protocol.js";
 import { readCounters, readPolicyInfo } from "./policy-info.js";
-import { encryptRecords as encryptProduceRecords } from "../filters/record-batches.js";
 
 let filter: KsealFilter | undefined;
 let moduleBytes: Uint8Array | undefined;
@@ -35,6 +34,9 @@ function releaseAll(f: KsealFilter, slots: number[]): void {
   }
 }
 
+// Loaded on the first produce call only: compression codecs are not needed to start a worker.
+let produceRecords: typeof import("../filters/record-batches.js").encryptRecords | undefined;
+
 function run(f: KsealFilter, c: CallRequest): unknown {
   switch (c.op) {
     case "encrypt": {
@@ -58,7 +60,7 @@ function run(f: KsealFilter, c: CallRequest): unknown {
         return c.records.map((r) => {
           const b = Buffer.from(r.buffer, r.byteOffset, r.byteLength);
           try {
-            const out = encryptProduceRecords(f, b, 0);
+            const out = produceRecords!(f, b, 0);
             return out === b ? null : out;
           } catch (e) {
             return wire(e);
@@ -115,6 +117,9 @@ async function handle(msg: ToWorker): Promise<void> {
       port.postMessage({ type: "loaded", version: msg.version, error: wire(e) } satisfies FromWorker);
     }
     return;
+  }
+  if (msg.call.op === "encryptProduce" && !produceRecords) {
+    produceRecords = (await import("../filters/record-batches.js")).encryptRecords;
   }
   let reply: FromWorker;
   try {

@@ -12,7 +12,8 @@
  *   runs on the new one. Calls dispatched after setModule() returns never see the old module.
  */
 import { availableParallelism } from "node:os";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { KsealError, type ErrorCode, ERRORS } from "../errors.js";
@@ -62,11 +63,28 @@ interface Slot {
   ready: Promise<void>;
 }
 
+/** Newest modification time of the .ts files the worker is built from (source tree only). */
+function newestSource(): number {
+  let newest = 0;
+  for (const dir of ["./", "../wasm/", "../filters/", "../compression/"]) {
+    const d = fileURLToPath(new URL(dir, import.meta.url));
+    for (const f of readdirSync(d)) if (f.endsWith(".ts")) newest = Math.max(newest, statSync(join(d, f)).mtimeMs);
+  }
+  return newest;
+}
+
+let resolvedWorker: URL | undefined;
 function workerUrl(): URL {
-  // From the source tree (tests, tsx) the worker is the .ts file; compiled, the .js next to this.
+  if (resolvedWorker) return resolvedWorker;
+  // Compiled, the worker is the .js next to this file. From the source tree (tests, tsx) every
+  // worker would compile the TypeScript again at start-up, seconds on a busy machine: the build
+  // of it (npm run build) is used instead while it is newer than the sources.
   const js = new URL("./worker-main.js", import.meta.url);
-  if (existsSync(fileURLToPath(js))) return js;
-  return new URL("./worker-main.ts", import.meta.url);
+  if (existsSync(fileURLToPath(js))) return (resolvedWorker = js);
+  const built = new URL("../../build/host/sandbox/worker-main.js", import.meta.url);
+  const builtPath = fileURLToPath(built);
+  if (existsSync(builtPath) && statSync(builtPath).mtimeMs >= newestSource()) return (resolvedWorker = built);
+  return (resolvedWorker = new URL("./worker-main.ts", import.meta.url));
 }
 
 function toError(e: { code: string; message: string }): KsealError {
