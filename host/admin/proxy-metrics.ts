@@ -56,7 +56,23 @@ export interface EncryptionMetricsSource {
   dekStats?: () => object;
   edekStats?: () => object;
   edekCacheSize?: () => number;
-  kmsStats?: () => unknown;
+  /** A remote KMS's per-operation counters (ResilientKms.metrics.snapshot()). */
+  kmsStats?: () => KmsSnapshot | undefined;
+}
+
+/** The shape of KmsMetrics.snapshot() (host/kms/resilient-metrics.ts), kept structural so that
+ * admin does not depend on kms. Latency buckets are cumulative-free counts per upper bound (ms). */
+export interface KmsSnapshot {
+  [op: string]: unknown;
+  breakerOpens: number;
+}
+
+interface KmsOpStats {
+  calls: number;
+  attempts: number;
+  retries: number;
+  outcomes: Record<string, number>;
+  latency: { count: number; sumMs: number };
 }
 
 /** Publishes every numeric field of the runtime's stats objects as kseal_encryption_<name>. */
@@ -69,7 +85,24 @@ export function encryptionCollector(reg: MetricsRegistry, src: EncryptionMetrics
     if (!o) return;
     for (const [k, v] of Object.entries(o)) if (typeof v === "number") c.set({ cluster, [label]: k }, v);
   };
+  const kmsCalls = reg.counter("kseal_kms_calls_total", "KMS operations asked of kseal's KMS layer, by operation and outcome", ["cluster", "op", "outcome"]);
+  const kmsAttempts = reg.counter("kseal_kms_attempts_total", "KMS calls that reached the provider (retries included)", ["cluster", "op"]);
+  const kmsLatencySum = reg.counter("kseal_kms_latency_seconds_sum", "Total time of completed KMS operations", ["cluster", "op"]);
+  const kmsLatencyCount = reg.counter("kseal_kms_latency_seconds_count", "Completed KMS operations timed", ["cluster", "op"]);
+  const breaker = reg.counter("kseal_kms_breaker_opens_total", "Times the KMS circuit breaker opened", ["cluster"]);
   return reg.onCollect(() => {
+    const kms = src.kmsStats?.();
+    if (kms) {
+      for (const [op, raw] of Object.entries(kms)) {
+        if (op === "breakerOpens" || typeof raw !== "object" || raw === null) continue;
+        const s = raw as KmsOpStats;
+        for (const [outcome, n] of Object.entries(s.outcomes)) kmsCalls.set({ cluster, op, outcome }, n);
+        kmsAttempts.set({ cluster, op }, s.attempts);
+        kmsLatencySum.set({ cluster, op }, s.latency.sumMs / 1000);
+        kmsLatencyCount.set({ cluster, op }, s.latency.count);
+      }
+      breaker.set({ cluster }, kms.breakerOpens);
+    }
     copy(filter, "outcome", src.filterStats?.());
     copy(deks, "event", src.dekStats?.());
     copy(edeks, "event", src.edekStats?.());

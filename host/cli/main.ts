@@ -20,7 +20,7 @@ import { parseEncryptionConfig } from "../config/encryption-config.js";
 import { startEncryption } from "../filters/encryption-runtime.js";
 import { runKeysCommand } from "./keys.js";
 import { metrics } from "../admin/metrics.js";
-import { proxyObserver } from "../admin/proxy-metrics.js";
+import { proxyObserver, type KmsSnapshot } from "../admin/proxy-metrics.js";
 import { moduleFileInfo, startAdmin } from "../admin/start-admin.js";
 import { defaultWasmPath } from "../wasm/filter.js";
 import { checkConfigFile, formatErrors } from "../config/schema-check.js";
@@ -186,6 +186,8 @@ async function start(args: string[]): Promise<number> {
           dekStats: () => encryption.deks.stats(),
           edekStats: () => encryption.edeks.stats(),
           edekCacheSize: () => encryption.edeks.size,
+          // Remote KMS providers are wrapped in ResilientKms, which counts calls and latency.
+          kmsStats: () => (encryption.kms as { metrics?: { snapshot(): KmsSnapshot } }).metrics?.snapshot(),
         },
       })
     : undefined;

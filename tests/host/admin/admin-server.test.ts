@@ -38,7 +38,14 @@ t.test("probes, module info and metrics", async (t) => {
     registry,
     logger: quiet,
     module: { loaded: () => loaded, info: () => ({ path: "x.wasm", sha256: "ab" }) },
-    encryption: { filterStats: () => ({ encryptedPartitions: 4, decryptedPartitions: 2 }), edekCacheSize: () => 3 },
+    encryption: {
+      filterStats: () => ({ encryptedPartitions: 4, decryptedPartitions: 2 }),
+      edekCacheSize: () => 3,
+      kmsStats: () => ({
+        generateDek: { calls: 5, attempts: 6, retries: 1, outcomes: { success: 4, unavailable: 1 }, latency: { count: 4, sumMs: 120, maxMs: 50, buckets: [] } },
+        breakerOpens: 2,
+      }),
+    },
   });
   t.teardown(() => admin.stop());
   const port = admin.port;
@@ -76,6 +83,9 @@ t.test("probes, module info and metrics", async (t) => {
   t.match(m.body, /^kseal_encryption_partitions_total\{cluster="default",outcome="encryptedPartitions"\} 4$/m);
   t.match(m.body, /^kseal_edek_cache_entries\{cluster="default"\} 3$/m);
   t.match(m.body, /^kseal_up 1$/m);
+  t.match(m.body, /^kseal_kms_calls_total\{cluster="default",op="generateDek",outcome="success"\} 4$/m, "KMS calls by op and outcome");
+  t.match(m.body, /^kseal_kms_latency_seconds_sum\{cluster="default",op="generateDek"\} 0.12$/m);
+  t.match(m.body, /^kseal_kms_breaker_opens_total\{cluster="default"\} 2$/m);
   t.match(m.body, /^kseal_request_duration_seconds_count\{cluster="default",api="Heartbeat"\} 3$/m, "latency observed per request");
   t.match(m.body, /^kseal_request_duration_seconds_bucket\{cluster="default",api="Heartbeat",le="\+Inf"\} 3$/m);
   c.sock.destroy();
