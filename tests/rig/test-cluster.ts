@@ -85,6 +85,8 @@ export async function createTopic(
   try {
     await admin.createTopics({
       waitForLeaders: true,
+      // Leader election can take seconds on a loaded machine; kafkajs gives up after 5 s by default.
+      timeout: 60_000,
       topics: [
         {
           topic: name,

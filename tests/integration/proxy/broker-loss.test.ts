@@ -21,7 +21,8 @@ else {
     const topic = uniqueTopic("proxy-loss");
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
+    // Leader election for a new topic can take seconds on a loaded machine; kafkajs waits 5 s by default.
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true, timeout: 60_000 });
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
