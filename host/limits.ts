@@ -42,6 +42,9 @@ export const LIMITS = {
   /** How long the admin /readyz remembers that the target cluster answered, so that frequent
    * probes do not each dial a broker. */
   readinessProbeCacheMs: 5_000,
+  /** Distinct topic label values kseal_records_total keeps; further topics count under "_other".
+   * Prometheus slows down past a few thousand series per metric, and topic names are unbounded. */
+  metricsMaxTopics: 1_000,
   /** How long /readyz waits for a target broker to answer ApiVersions. */
   readinessProbeTimeoutMs: 3_000,
   /** How long to wait for a TCP connection to a broker before failing the client connection. */

@@ -22,6 +22,7 @@ import { runKeysCommand } from "./keys.js";
 import { metrics } from "../admin/metrics.js";
 import { proxyObserver, type KmsSnapshot } from "../admin/proxy-metrics.js";
 import { moduleFileInfo, startAdmin } from "../admin/start-admin.js";
+import { topicRecordsFilter } from "../admin/topic-records.js";
 import { defaultWasmPath } from "../wasm/filter.js";
 import { checkConfigFile, formatErrors } from "../config/schema-check.js";
 
@@ -171,7 +172,9 @@ async function start(args: string[]): Promise<number> {
   const enc = config.encryption ?? parseEncryptionConfig(undefined);
   const encryption = enc.enabled ? await startEncryption(enc) : undefined;
   if (!encryption) log.warn("record encryption is off: records pass through in clear");
-  const proxy = new KsealProxy({ config, filters: encryption ? [encryption.filter] : [], observer: proxyObserver(metrics) });
+  // Requests pass filters in order: topic-records counts what the encryption filter forwards.
+  const filters = encryption ? [encryption.filter, topicRecordsFilter(metrics, encryption.filter)] : [];
+  const proxy = new KsealProxy({ config, filters, observer: proxyObserver(metrics) });
   await proxy.start();
   const info = encryption ? moduleFileInfo(defaultWasmPath()) : undefined;
   const admin = config.admin.enabled

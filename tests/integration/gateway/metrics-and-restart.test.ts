@@ -83,6 +83,8 @@ else {
     t.ok((m.get('kseal_connections_total{cluster="default",listener="bootstrap"}') ?? 0) >= 2, "bootstrap connections counted");
     t.ok((m.get('kseal_request_duration_seconds_count{cluster="default",api="Produce"}') ?? 0) >= 40, "produce latency observed");
     t.ok((m.get('kseal_edek_cache_entries{cluster="default"}') ?? 0) >= 1, "EDEK cache size exported");
+    t.equal(m.get(`kseal_records_total{cluster="default",topic="${topic}",direction="produce"}`), 40, "40 records produced to the topic");
+    t.ok((m.get(`kseal_records_total{cluster="default",topic="${topic}",direction="fetch"}`) ?? 0) >= 40, "at least 40 records fetched from the topic");
 
     // Phase 2: a producer keeps sending; SIGTERM, then a restart on the same ports.
     const acked: string[] = [];
