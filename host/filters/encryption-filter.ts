@@ -45,6 +45,9 @@ export interface EncryptionFilterOptions {
   edeks: EdekCache;
   selector: KekSelector;
   unresolvedKeyPolicy: UnresolvedKeyPolicy;
+  /** True while the running module's policy requires a KEK for every topic (strict): a rule
+   * marking a topic clear is then refused like a topic without a KEK, never forwarded in clear. */
+  requireKek?: () => boolean;
   /** Most records one DEK lease may cover (the DEK manager's maxRecords). */
   maxLeaseRecords?: number;
   /** Sandbox worker pool (host/sandbox): when set, produce encryption runs there, one DEK lease
@@ -136,6 +139,7 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
         }
         const sel = o.selector.select(name);
         if (sel.kind === "clear") {
+          if (o.requireKek?.()) { failed.push({ topic, part, name, error: { code: KafkaError.INVALID_RECORD, message: `kseal: topic ${name} is marked clear but the filter module's policy requires a KEK for every topic` } }); continue; }
           counters.clearPartitions++;
           continue;
         }

@@ -76,6 +76,7 @@ export async function startEncryption(cfg: EncryptionConfig, opts: EncryptionRun
     get unresolvedKeyPolicy() {
       return opts.requireKek?.() ? "reject" : cfg.unresolvedKeyPolicy;
     },
+    requireKek: opts.requireKek,
     maxLeaseRecords: cfg.dek.maxRecords,
     pool: opts.pool,
     logger,

@@ -5,6 +5,8 @@ import { decompressBatch, recompressBatch } from "../../../host/compression/inde
 import type { FetchResponse } from "../../../host/protocol/messages/fetch.js";
 import type { ProduceRequest, ProduceResponse } from "../../../host/protocol/messages/produce.js";
 import type { ShareFetchResponse } from "../../../host/protocol/messages/share-fetch.js";
+import { createEncryptionFilter } from "../../../host/filters/encryption-filter.js";
+import { KekSelector } from "../../../host/filters/kek-selector.js";
 import { SwitchKms, asControl, ctx, fixCrc, makeRig, plainBatch, type Rig } from "./filter-fixtures.js";
 
 const TOPIC_ID = "0123456789abcdef0123456789abcdef";
@@ -216,6 +218,30 @@ t.test("rules pick aliases or leave topics in clear", async (t) => {
   t.equal(await rig.filter.onRequest!(ctx(rig, 0, 9), clear), false, "tmp-1 stays in clear");
   await encrypt(rig, plainBatch(2), "payments");
   t.ok(rig.kms.keks.has("KEK-pay") && !rig.kms.keks.has("KEK-payments"), "exact rule's alias used");
+});
+
+t.test("a policy that requires a KEK refuses topics a rule marks clear: nothing forwarded in clear", async (t) => {
+  const rig = await makeRig();
+  t.teardown(rig.close);
+  let strict = true;
+  const filter = createEncryptionFilter({
+    wasm: rig.wasm, deks: rig.deks, edeks: rig.edeks, unresolvedKeyPolicy: "passthrough", requireKek: () => strict,
+    selector: new KekSelector("KEK-$(topicName)", [{ match: { prefix: "logs." }, kek: null }]),
+  });
+  const c = ctx(rig, 0, 9);
+  const req = produce("logs.app", plainBatch(2));
+  await filter.onRequest!(c, req);
+  t.same(req.topicData, [], "clear topic taken out of the request");
+  const res: ProduceResponse = { throttleTimeMs: 0, responses: [] };
+  await filter.onResponse!(c, res);
+  const p = res.responses[0]!.partitionResponses[0]!;
+  t.equal(p.errorCode, 87, "INVALID_RECORD, like a topic without a KEK");
+  t.match(p.errorMessage, /requires a KEK/);
+  t.equal(filter.stats().clearPartitions, 0);
+  strict = false;
+  const again = produce("logs.app", plainBatch(2));
+  t.equal(await filter.onRequest!(ctx(rig, 0, 9), again), false, "standard policy: the clear rule applies");
+  t.ok(again.topicData[0]!.partitionData[0]!.records!.equals(plainBatch(2)));
 });
 
 t.test("partitions under one alias share a lease and one key load, with distinct IVs", async (t) => {
