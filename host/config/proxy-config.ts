@@ -15,6 +15,7 @@
  *   admin: { enabled: true, host: 127.0.0.1, port: 9190 }     # /metrics, /livez, /readyz, /module
  *   sni: { bootstrapHost, brokerHostPattern, advertisedPort }  # SNI gateway (host/proxy/sni-routing.ts)
  *   encryption: { ... }            # record encryption (encryption-config.ts); default: on
+ *   module: { path, sha256, watch: true, pool }   # filter module (host/sandbox/module-manager.ts)
  */
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -47,6 +48,18 @@ export interface AdminConfig {
   port: number;
 }
 
+export interface ModuleConfig {
+  /** The filter module file; a relative path is taken from the working directory.
+   * undefined = the standard policy build next to kseal (build/kseal-standard.wasm). */
+  path?: string;
+  /** Pinned sha256 (hex, lower case) a module must have to be loaded or swapped in. */
+  sha256?: string;
+  /** Swap when the file changes. */
+  watch: boolean;
+  /** Sandbox workers; undefined = the machine's cores. */
+  pool?: number;
+}
+
 export interface ProxyConfig {
   listenHost: string;
   bootstrapPort: number;
@@ -66,6 +79,7 @@ export interface ProxyConfig {
   /** "SNI identifies node" gateway mode (needs tls); undefined = "port identifies node". */
   sni?: SniConfig;
   admin: AdminConfig;
+  module: ModuleConfig;
 }
 
 export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
@@ -81,11 +95,13 @@ export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
     shutdownDrainMs: LIMITS.shutdownDrainMs,
   },
   admin: { enabled: true, host: "127.0.0.1", port: 9190 },
+  module: { watch: true },
 });
 
-const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits", "encryption", "tls", "upstreamTls", "admin", "sni"]);
+const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits", "encryption", "tls", "upstreamTls", "admin", "sni", "module"]);
 const LIMIT_KEYS = new Set(["maxFrameBytes", "maxInFlightPerConnection", "upstreamConnectTimeoutMs", "shutdownDrainMs"]);
 const ADMIN_KEYS = new Set(["enabled", "host", "port"]);
+const MODULE_KEYS = new Set(["path", "sha256", "watch", "pool"]);
 
 function invalid(detail: string): KsealError {
   return new KsealError("CONFIG_INVALID", detail);
@@ -132,7 +148,7 @@ export function applyConfig(base: ProxyConfig, raw: unknown): ProxyConfig {
   if (typeof raw !== "object" || Array.isArray(raw)) throw invalid("config must be a mapping");
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!TOP_KEYS.has(k)) throw invalid(`unknown key ${JSON.stringify(k)}`);
-  const c: ProxyConfig = { ...base, limits: { ...base.limits }, admin: { ...base.admin } };
+  const c: ProxyConfig = { ...base, limits: { ...base.limits }, admin: { ...base.admin }, module: { ...base.module } };
   if (o.listenHost !== undefined) {
     c.listenHost = str(o.listenHost, "listenHost");
     // The advertised host follows the listen host unless set on its own (a wildcard is not dialable).
@@ -178,6 +194,21 @@ export function applyConfig(base: ProxyConfig, raw: unknown): ProxyConfig {
     }
     if (a.host !== undefined) c.admin.host = str(a.host, "admin.host");
     if (a.port !== undefined) c.admin.port = port(a.port, "admin.port", true);
+  }
+  if (o.module !== undefined) {
+    if (typeof o.module !== "object" || o.module === null || Array.isArray(o.module)) throw invalid("module must be a mapping");
+    const m = o.module as Record<string, unknown>;
+    for (const k of Object.keys(m)) if (!MODULE_KEYS.has(k)) throw invalid(`unknown key module.${k}`);
+    if (m.path !== undefined) c.module.path = str(m.path, "module.path");
+    if (m.sha256 !== undefined) {
+      if (typeof m.sha256 !== "string" || !/^[0-9a-fA-F]{64}$/.test(m.sha256)) throw invalid("module.sha256 must be 64 hex digits (a sha256 digest)");
+      c.module.sha256 = m.sha256.toLowerCase();
+    }
+    if (m.watch !== undefined) {
+      if (typeof m.watch !== "boolean") throw invalid("module.watch must be true or false");
+      c.module.watch = m.watch;
+    }
+    if (m.pool !== undefined) c.module.pool = positiveInt(m.pool, "module.pool");
   }
   if (o.sni !== undefined) c.sni = o.sni === null ? undefined : parseSniConfig(o.sni);
   if (c.sni && !c.tls) throw invalid("sni needs tls (the server name arrives in the TLS handshake)");

@@ -67,6 +67,8 @@ const BROKEN: Array<[string, string, Array<[string, RegExp]>]> = [
   ["tls without key", "tls: { certFile: /c.pem }\n", [["tls.keyFile", /required key is missing/]]],
   ["clientAuth value", "tls: { certFile: /c, keyFile: /k, clientAuth: yes }\n", [["tls.clientAuth", /one of "none", "requested", "required"/]]],
   ["clientAuth without CA", "tls: { certFile: /c, keyFile: /k, clientAuth: required }\n", [["(semantic)", /needs tls.caFile/]]],
+  ["module pin", "module: { sha256: abc }\n", [["module.sha256", /expected form/]]],
+  ["module pool", "module: { pool: 0 }\n", [["module.pool", /at least 1/]]],
   ["upstreamTls type", "upstreamTls: maybe\n", [["upstreamTls", /must be true or false or a mapping/]]],
   ["verifyHostname", "upstreamTls: { verifyHostname: no-thanks }\n", [["upstreamTls.verifyHostname", /true or false/]]],
   ["admin port", "admin: { port: -1 }\n", [["admin.port", /at least 0/]]],
@@ -135,7 +137,19 @@ t.test("kseal validate: exit codes and output", async (t) => {
   t.equal(ok.stdout, `${good}: valid\n`);
   const no = run(good, bad);
   t.equal(no.status, 1);
-  t.equal(no.stdout, `${good}: valid\n${bad}: 2 errors\n  targte: unknown key (did you mean "target"?); known keys: listenHost, bootstrapPort, nodePorts, nodePortBase, advertisedHost, target, logLevel, limits, tls, upstreamTls, sni, admin, encryption\n  bootstrapPort: must be at most 65535, got 70000\n`);
+  t.equal(no.stdout, `${good}: valid\n${bad}: 2 errors\n  targte: unknown key (did you mean "target"?); known keys: listenHost, bootstrapPort, nodePorts, nodePortBase, advertisedHost, target, logLevel, limits, tls, upstreamTls, sni, admin, encryption, module\n  bootstrapPort: must be at most 65535, got 70000\n`);
   t.match(run("--help").stdout, /Usage: kseal validate/);
   t.equal(run().status, 1);
+});
+
+t.test("module: defaults, and errors that name the field", async (t) => {
+  t.same(DEFAULT_CONFIG.module, { watch: true });
+  const sha = "AB".repeat(32);
+  const c = applyConfig(DEFAULT_CONFIG, { module: { path: "/m.wasm", sha256: sha, watch: false, pool: 2 } });
+  t.same(c.module, { path: "/m.wasm", sha256: sha.toLowerCase(), watch: false, pool: 2 });
+  t.throws(() => applyConfig(DEFAULT_CONFIG, { module: { sha256: "abc" } }), /module\.sha256 must be 64 hex digits/);
+  t.throws(() => applyConfig(DEFAULT_CONFIG, { module: { pool: 0 } }), /module\.pool must be a positive integer/);
+  t.throws(() => applyConfig(DEFAULT_CONFIG, { module: { watch: "yes" } }), /module\.watch must be true or false/);
+  t.throws(() => applyConfig(DEFAULT_CONFIG, { module: { path: "" } }), /module\.path must be a non-empty string/);
+  t.throws(() => applyConfig(DEFAULT_CONFIG, { module: { pth: "x" } }), /unknown key module\.pth/);
 });
