@@ -21,10 +21,12 @@ import { startEncryption } from "../filters/encryption-runtime.js";
 import { runKeysCommand } from "./keys.js";
 import { metrics } from "../admin/metrics.js";
 import { proxyObserver, type KmsSnapshot } from "../admin/proxy-metrics.js";
-import { moduleFileInfo, startAdmin } from "../admin/start-admin.js";
+import { startAdmin } from "../admin/start-admin.js";
 import { topicRecordsFilter } from "../admin/topic-records.js";
 import { defaultWasmPath } from "../wasm/filter.js";
 import { checkConfigFile, formatErrors } from "../config/schema-check.js";
+import { ModuleManager } from "../sandbox/module-manager.js";
+import { moduleRoutes } from "../sandbox/module-admin-routes.js";
 
 const MAIN_HELP = `kseal — Kafka proxy that encrypts record values at rest
 
@@ -44,7 +46,7 @@ a Kafka cluster bootstrapped at 127.0.0.1:9092. Options override the config file
 Options:
   --config <file>          YAML config file (keys: listenHost, bootstrapPort, nodePorts,
                            nodePortBase, advertisedHost, target, logLevel, limits,
-                           encryption, tls, upstreamTls, admin; see docs/encryption.md,
+                           encryption, tls, upstreamTls, admin, module; see docs/encryption.md,
                            docs/operations.md and config/kseal.schema.json)
   --target <h:p[,h:p]>     bootstrap servers of the real cluster
   --listen <host[:port]>   listen address (port = bootstrap port)
@@ -170,20 +172,36 @@ async function start(args: string[]): Promise<number> {
   if (config.logLevel) setLogLevel(config.logLevel);
   // Without an encryption section the embedded defaults apply: every topic is encrypted.
   const enc = config.encryption ?? parseEncryptionConfig(undefined);
-  const encryption = enc.enabled ? await startEncryption(enc) : undefined;
+  // The filter module is swapped without a restart: on file change (module.watch), SIGHUP and
+  // POST /module/reload on the admin port.
+  const manager = enc.enabled
+    ? await ModuleManager.start({
+        path: config.module.path ?? defaultWasmPath(),
+        pins: config.module.sha256 ? [config.module.sha256] : undefined,
+        watch: config.module.watch,
+        sighup: true,
+        inline: true,
+        pool: config.module.pool === undefined ? undefined : { size: config.module.pool },
+        logger: log,
+      })
+    : undefined;
+  const encryption = manager
+    ? await startEncryption(enc, { wasm: manager.filter, requireKek: () => manager.policy.requireKek, pool: manager.pool })
+        .catch(async (e: unknown) => { await manager.close(); throw e; })
+    : undefined;
   if (!encryption) log.warn("record encryption is off: records pass through in clear");
   // Requests pass filters in order: topic-records counts what the encryption filter forwards.
   const filters = encryption ? [encryption.filter, topicRecordsFilter(metrics, encryption.filter)] : [];
   const proxy = new KsealProxy({ config, filters, observer: proxyObserver(metrics) });
   await proxy.start();
-  const info = encryption ? moduleFileInfo(defaultWasmPath()) : undefined;
   const admin = config.admin.enabled
     ? await startAdmin({
         config,
         proxy,
         registry: metrics,
         logger: log,
-        module: encryption && info ? { loaded: () => true, info: () => info } : undefined,
+        // GET /module: the live module's fields at the top (as before hot swap), then the swap counters.
+        module: manager ? { loaded: () => true, info: () => ({ ...manager.describe(), ...manager.metrics() }) } : undefined,
         encryption: encryption && {
           filterStats: () => encryption.filter.stats(),
           dekStats: () => encryption.deks.stats(),
@@ -194,6 +212,7 @@ async function start(args: string[]): Promise<number> {
         },
       })
     : undefined;
+  if (admin && manager) for (const r of moduleRoutes(manager)) if (r.method === "POST") admin.route(r.method, r.path, r.handler);
   await new Promise<void>((resolve) => {
     // First signal: drain (stop accepting, finish in-flight requests up to limits.shutdownDrainMs).
     // A second signal closes at once.
@@ -209,6 +228,7 @@ async function start(args: string[]): Promise<number> {
       proxy
         .drain(config.limits.shutdownDrainMs)
         .then(() => encryption?.close())
+        .then(() => manager?.close())
         .then(() => admin?.stop())
         .then(resolve, resolve);
     };
