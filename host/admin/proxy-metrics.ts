@@ -56,6 +56,8 @@ export interface EncryptionMetricsSource {
   dekStats?: () => object;
   edekStats?: () => object;
   edekCacheSize?: () => number;
+  /** Age in ms of the oldest DEK in use for encryption. */
+  dekOldestAgeMs?: () => number;
   /** A remote KMS's per-operation counters (ResilientKms.metrics.snapshot()). */
   kmsStats?: () => KmsSnapshot | undefined;
 }
@@ -81,6 +83,7 @@ export function encryptionCollector(reg: MetricsRegistry, src: EncryptionMetrics
   const deks = reg.counter("kseal_dek_events_total", "DEK manager events (generated, failures, leases)", ["cluster", "event"]);
   const edeks = reg.counter("kseal_edek_cache_events_total", "EDEK cache events (hits, misses, kmsCalls, evictions)", ["cluster", "event"]);
   const edekSize = reg.gauge("kseal_edek_cache_entries", "Unwrapped DEKs cached for decryption", ["cluster"]);
+  const dekAge = reg.gauge("kseal_dek_oldest_age_seconds", "Age of the oldest DEK in use for encryption", ["cluster"]);
   const copy = (c: { set(l: Record<string, string>, v: number): void }, label: string, o: object | undefined) => {
     if (!o) return;
     for (const [k, v] of Object.entries(o)) if (typeof v === "number") c.set({ cluster, [label]: k }, v);
@@ -107,5 +110,6 @@ export function encryptionCollector(reg: MetricsRegistry, src: EncryptionMetrics
     copy(deks, "event", src.dekStats?.());
     copy(edeks, "event", src.edekStats?.());
     if (src.edekCacheSize) edekSize.set({ cluster }, src.edekCacheSize());
+    if (src.dekOldestAgeMs) dekAge.set({ cluster }, src.dekOldestAgeMs() / 1000);
   });
 }

@@ -205,6 +205,7 @@ async function start(args: string[]): Promise<number> {
         encryption: encryption && {
           filterStats: () => encryption.filter.stats(),
           dekStats: () => encryption.deks.stats(),
+          dekOldestAgeMs: () => encryption.deks.oldestDekAgeMs(),
           edekStats: () => encryption.edeks.stats(),
           edekCacheSize: () => encryption.edeks.size,
           // Remote KMS providers are wrapped in ResilientKms, which counts calls and latency.

@@ -237,6 +237,14 @@ export class DekManager {
     return { ...this.counters };
   }
 
+  /** Age of the oldest DEK still encrypting (0 when none): how far key rotation lags. */
+  oldestDekAgeMs(): number {
+    const now = this.clock.now();
+    let oldest = now;
+    for (const st of this.aliases.values()) if (st.current && st.current.createdAt < oldest) oldest = st.current.createdAt;
+    return now - oldest;
+  }
+
   /** The state of one alias (public data only: no key material). */
   snapshot(alias: string): AliasSnapshot {
     const st = this.aliases.get(alias);

@@ -41,6 +41,7 @@ t.test("probes, module info and metrics", async (t) => {
     encryption: {
       filterStats: () => ({ encryptedPartitions: 4, decryptedPartitions: 2 }),
       edekCacheSize: () => 3,
+      dekOldestAgeMs: () => 90_000,
       kmsStats: () => ({
         generateDek: { calls: 5, attempts: 6, retries: 1, outcomes: { success: 4, unavailable: 1 }, latency: { count: 4, sumMs: 120, maxMs: 50, buckets: [] } },
         breakerOpens: 2,
@@ -82,6 +83,7 @@ t.test("probes, module info and metrics", async (t) => {
   t.match(m.body, /^kseal_bytes_total\{cluster="default",direction="client_out"\} 36$/m);
   t.match(m.body, /^kseal_encryption_partitions_total\{cluster="default",outcome="encryptedPartitions"\} 4$/m);
   t.match(m.body, /^kseal_edek_cache_entries\{cluster="default"\} 3$/m);
+  t.match(m.body, /^kseal_dek_oldest_age_seconds\{cluster="default"\} 90$/m, "age of the oldest DEK in use");
   t.match(m.body, /^kseal_up 1$/m);
   t.match(m.body, /^kseal_kms_calls_total\{cluster="default",op="generateDek",outcome="success"\} 4$/m, "KMS calls by op and outcome");
   t.match(m.body, /^kseal_kms_latency_seconds_sum\{cluster="default",op="generateDek"\} 0.12$/m);

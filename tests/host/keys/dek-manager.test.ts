@@ -275,3 +275,13 @@ t.test("configuration is checked", async (t) => {
   t.throws(() => new DekManager({ kms, refreshMs: 10, expireMs: 5, sweepIntervalMs: 0 }), { code: "CONFIG_INVALID" });
   t.end();
 });
+
+t.test("the oldest DEK's age tracks the longest-serving current DEK", async (t) => {
+  const { clock, mgr } = setup();
+  t.equal(mgr.oldestDekAgeMs(), 0, "no DEK yet");
+  (await mgr.lease("orders", 1)).release();
+  clock.advance(60_000);
+  (await mgr.lease("payments", 1)).release();
+  clock.advance(1_000);
+  t.equal(mgr.oldestDekAgeMs(), 61_000, "the orders DEK is the oldest");
+});
