@@ -3,21 +3,7 @@ import {
   AES256_CTR_TABLE_BYTES, AES256_ROUND_KEY_BYTES, aes256CtrBatch, aes256CtrConst, aes256CtrInit, aes256Encrypt8,
   aes256ExpandKey,
 } from "../../assembly/crypto/aes";
-
-function hex(s: string): ArrayBuffer {
-  const b = new ArrayBuffer(s.length >> 1);
-  for (let i = 0; i < s.length; i += 2) store<u8>(changetype<usize>(b) + (i >> 1), <u8>I32.parseInt(s.substr(i, 2), 16));
-  return b;
-}
-
-function toHex(p: usize, n: i32): string {
-  let s = "";
-  for (let i = 0; i < n; i++) {
-    const v = load<u8>(p + i);
-    s += (v < 16 ? "0" : "") + v.toString(16);
-  }
-  return s;
-}
+import { hex, toHex } from "./hex";
 
 describe("AES-256 (FIPS 197)", () => {
   it("encrypts the Appendix C.3 example in every one of the 8 lanes", () => {

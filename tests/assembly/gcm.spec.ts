@@ -2,21 +2,7 @@
 // as published with the GCM specification; cases 17 and 18 use 64- and 480-bit IVs and are out of
 // scope), plus forgery rejection.
 import { GCM_CONTEXT_BYTES, gcmInit, gcmOpen, gcmSeal, gcmWipe } from "../../assembly/crypto/gcm";
-
-function hex(s: string): ArrayBuffer {
-  const b = new ArrayBuffer(s.length >> 1);
-  for (let i = 0; i < s.length; i += 2) store<u8>(changetype<usize>(b) + (i >> 1), <u8>I32.parseInt(s.substr(i, 2), 16));
-  return b;
-}
-
-function toHex(p: usize, n: i32): string {
-  let s = "";
-  for (let i = 0; i < n; i++) {
-    const v = load<u8>(p + i);
-    s += (v < 16 ? "0" : "") + v.toString(16);
-  }
-  return s;
-}
+import { hex, toHex } from "./hex";
 
 // @ts-ignore: decorator
 @inline function ptr(b: ArrayBuffer): usize {

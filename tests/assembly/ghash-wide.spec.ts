@@ -3,21 +3,7 @@
 // values in ghash.spec.ts. Inputs are the McGrew-Viega test case 15 hash key and ciphertext.
 import { GHASH_KEY_BYTES, ghashBlocks, ghashInit, ghashPowerBytes } from "../../assembly/crypto/ghash";
 import { GHASH_WIDE_KEY_BYTES, ghashWide, ghashWideInit } from "../../assembly/crypto/ghash-wide";
-
-function hex(s: string): ArrayBuffer {
-  const b = new ArrayBuffer(s.length >> 1);
-  for (let i = 0; i < s.length; i += 2) store<u8>(changetype<usize>(b) + (i >> 1), <u8>I32.parseInt(s.substr(i, 2), 16));
-  return b;
-}
-
-function toHex(p: usize, n: i32): string {
-  let s = "";
-  for (let i = 0; i < n; i++) {
-    const v = load<u8>(p + i);
-    s += (v < 16 ? "0" : "") + v.toString(16);
-  }
-  return s;
-}
+import { hex, toHex } from "./hex";
 
 const H15 = "acbef20579b4b8ebce889bac8732dad7";
 const C15 =

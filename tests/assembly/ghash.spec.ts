@@ -1,21 +1,7 @@
 // GHASH (SP 800-38D §6.4) against the GHASH(H, A, C) values published with the McGrew-Viega
 // GCM test cases 14, 15 and 16 (AES-256 keys).
 import { GHASH_KEY_BYTES, ghashBlocks, ghashInit } from "../../assembly/crypto/ghash";
-
-function hex(s: string): ArrayBuffer {
-  const b = new ArrayBuffer(s.length >> 1);
-  for (let i = 0; i < s.length; i += 2) store<u8>(changetype<usize>(b) + (i >> 1), <u8>I32.parseInt(s.substr(i, 2), 16));
-  return b;
-}
-
-function toHex(p: usize, n: i32): string {
-  let s = "";
-  for (let i = 0; i < n; i++) {
-    const v = load<u8>(p + i);
-    s += (v < 16 ? "0" : "") + v.toString(16);
-  }
-  return s;
-}
+import { hex, toHex } from "./hex";
 
 // GHASH over whole blocks given as hex (A and C already zero-padded, length block appended).
 function ghashHex(h: string, blocks: string, splitAt: i32): string {
