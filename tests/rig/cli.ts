@@ -33,7 +33,8 @@ const say = (msg: string) => console.error(`rig: ${msg}`);
 /** The running cluster of that name, or undefined (a stale state file is cleaned up on the way). */
 async function running(name: string): Promise<ClusterInfo | undefined> {
   const info = readState(name);
-  if (!info) return undefined;
+  // Other JSON files may share the state folder; only a cluster's state has a supervisor and a dir.
+  if (!info || typeof info.pid !== "number" || typeof info.dir !== "string") return undefined;
   if (supervisorAlive(info.pid)) return info;
   await removeState(name);
   await rm(info.dir, { recursive: true, force: true });
