@@ -10,7 +10,7 @@
  *       sessionTokenEnv: NAME         # optional
  * Keys are taken from environment variables only, never written in the config file.
  */
-import { KsealError } from "../../errors.js";
+import { bad, envName, httpUrl, str } from "../config-fields.js";
 import { AWS_REGION, type AwsKmsOptions } from "./aws-options.js";
 
 /** The parsed section: credentials stay environment variable names until the KMS is opened. */
@@ -22,21 +22,6 @@ export interface AwsKmsConfig {
 
 export const AWS_KMS_KEYS = ["region", "endpoint", "credentials"] as const;
 const CRED_KEYS = new Set(["accessKeyIdEnv", "secretAccessKeyEnv", "sessionTokenEnv"]);
-
-function bad(field: string, detail: string): KsealError {
-  return new KsealError("CONFIG_INVALID", `encryption.kms.${field} ${detail}`);
-}
-
-function str(v: unknown, field: string): string {
-  if (typeof v !== "string" || v.length === 0) throw bad(field, "must be a non-empty string");
-  return v;
-}
-
-function envName(v: unknown, field: string): string {
-  const name = str(v, field);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw bad(field, "must be an environment variable name");
-  return name;
-}
 
 function fromEnv(env: NodeJS.ProcessEnv, name: string, field: string): string {
   const value = env[name];
@@ -63,15 +48,7 @@ export function parseAwsKmsConfig(k: Record<string, unknown>): AwsKmsConfig {
   if (!AWS_REGION.test(region)) throw bad("region", `${JSON.stringify(region)} is not an AWS region name`);
   const opts: AwsKmsConfig = { region };
   if (k.endpoint !== undefined) {
-    const e = str(k.endpoint, "endpoint");
-    let u: URL;
-    try {
-      u = new URL(e);
-    } catch {
-      throw bad("endpoint", `is not a URL: ${JSON.stringify(e)}`);
-    }
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw bad("endpoint", "must start with http:// or https://");
-    opts.endpoint = e;
+    opts.endpoint = httpUrl(k.endpoint, "endpoint");
   }
   if (k.credentials !== undefined) {
     const c = k.credentials;

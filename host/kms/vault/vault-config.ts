@@ -11,44 +11,15 @@
  *     tls: { caFile: ca.pem, certFile: client.pem, keyFile: client-key.pem, serverName: vault }
  * Tokens and secret ids are never taken from the config file itself: only from files or env.
  */
-import { KsealError } from "../../errors.js";
+import { bad, envName, httpUrl, mapping, str } from "../config-fields.js";
 import type { VaultAuth, VaultKmsOptions, VaultTls } from "./vault-options.js";
 
 export const VAULT_KMS_KEYS = ["url", "mountPath", "namespace", "auth", "tls"] as const;
 const AUTH_KEYS = new Set(["method", "tokenFile", "tokenEnv", "roleId", "secretIdFile", "secretIdEnv", "mountPath"]);
 const TLS_KEYS = new Set(["caFile", "certFile", "keyFile", "serverName"]);
 
-function bad(field: string, detail: string): KsealError {
-  return new KsealError("CONFIG_INVALID", `encryption.kms.${field} ${detail}`);
-}
-
-function str(v: unknown, field: string): string {
-  if (typeof v !== "string" || v.length === 0) throw bad(field, "must be a non-empty string");
-  return v;
-}
-
-function envName(v: unknown, field: string): string {
-  const s = str(v, field);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw bad(field, "must be an environment variable name");
-  return s;
-}
-
-function mapping(v: unknown, field: string, keys: Set<string>): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw bad(field, "must be a mapping");
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!keys.has(k)) throw bad(`${field}.${k}`, "is not a known key");
-  return o;
-}
-
 export function parseVaultKmsConfig(k: Record<string, unknown>, expandHome: (p: string) => string): VaultKmsOptions {
-  const url = str(k.url, "url");
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw bad("url", `is not a URL: ${JSON.stringify(url)}`);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw bad("url", "must start with http:// or https://");
+  const url = httpUrl(k.url, "url");
   const opts: VaultKmsOptions = { url, auth: { method: "token" } };
   if (k.mountPath !== undefined) opts.mountPath = str(k.mountPath, "mountPath");
   if (k.namespace !== undefined) opts.namespace = str(k.namespace, "namespace");
