@@ -52,6 +52,28 @@ export const LIMITS = {
   /** After a broker closes its side, how long the client may keep its half of the connection
    * open before the proxy destroys it; real clients close at once, this only reclaims sockets. */
   clientEndGraceMs: 5_000,
+  /** A client connection on which nothing was read or written for this long is closed, when it
+   * has no request in flight. Kafka brokers do the same (connections.max.idle.ms, 10 min) and
+   * clients close their own idle connections first (9 min); without it a connection that never
+   * sends a request would hold its socket and memory forever. */
+  clientIdleTimeoutMs: 10 * 60 * 1000,
+  /** While a client's request frame is incomplete, each window of this length must bring at
+   * least clientFrameMinBytesPerWindow bytes of it (or complete it), or the connection is closed
+   * (FRAME_TIMEOUT). Kafka clients give up on a request after request.timeout.ms (30 s default),
+   * so a frame stalled this long is dead already; windows in which the proxy itself paused
+   * reading (backpressure) do not count. Stops a slow sender from pinning a partial frame. */
+  clientFrameWindowMs: 30_000,
+  /** Bytes a partial request frame must grow by per clientFrameWindowMs (about 2 KiB/s): any
+   * real network link is far faster, a byte-trickling client is not. */
+  clientFrameMinBytesPerWindow: 64 * 1024,
+  /** Frame reader: chunks of at most this many bytes count as small (see the next two). */
+  frameReaderSmallChunkBytes: 1024,
+  /** Frame reader: once this many chunks are pending for one partial frame, further small chunks
+   * are copied into a staging buffer instead of kept as separate Buffers, because each Buffer
+   * costs a few hundred bytes of bookkeeping and a trickled frame arrives one byte per chunk. */
+  frameReaderCoalesceAfterChunks: 16,
+  /** Frame reader: size of one staging buffer for small chunks (released when nothing is pending). */
+  frameReaderStageBytes: 16 * 1024,
   /** Records one DEK may encrypt before a new one is generated (configurable). The format spec's
    * default: far below NIST SP 800-38D's 2^32 invocations per key, and it bounds what one leaked
    * DEK exposes. */

@@ -8,6 +8,11 @@
  * A negative size, or one over maxFrameBytes, is reported once through onError as soon as the
  * 4 prefix bytes are in (nothing of the claimed size is allocated). The reader then ignores all
  * further input; the caller closes the connection.
+ *
+ * A peer that trickles a frame in tiny TCP segments would otherwise cost one Buffer object (a few
+ * hundred bytes) per byte or two received: past LIMITS.frameReaderCoalesceAfterChunks pending
+ * chunks, small chunks are copied into a shared staging buffer instead, so the memory a partial
+ * frame holds stays close to its byte count.
  */
 import { KsealError } from "../errors.js";
 import { LIMITS } from "../limits.js";
@@ -26,6 +31,9 @@ export class FrameReader {
   /** Payload size of the frame being collected, or -1 while the prefix is incomplete. */
   private need = -1;
   private dead = false;
+  /** Staging buffer for small chunks of a trickled frame; chunks may hold views of it. */
+  private stage: Buffer | undefined;
+  private stageUsed = 0;
   private readonly maxFrameBytes: number;
   private readonly onFrame: (frame: Buffer) => void;
   private readonly onError: (err: KsealError) => void;
@@ -41,6 +49,11 @@ export class FrameReader {
     return this.dead;
   }
 
+  /** True while a frame is partly received (its size prefix, or some of it, is in). */
+  get inFrame(): boolean {
+    return !this.dead && (this.need >= 0 || this.buffered > 0);
+  }
+
   /** Bytes received but not yet handed out as frames. */
   get bufferedBytes(): number {
     return this.buffered;
@@ -48,7 +61,8 @@ export class FrameReader {
 
   push(chunk: Buffer): void {
     if (this.dead || chunk.length === 0) return;
-    this.chunks.push(chunk);
+    if (chunk.length <= LIMITS.frameReaderSmallChunkBytes && this.chunks.length >= LIMITS.frameReaderCoalesceAfterChunks) this.stageChunk(chunk);
+    else this.chunks.push(chunk);
     this.buffered += chunk.length;
     for (;;) {
       if (this.need < 0) {
@@ -68,8 +82,29 @@ export class FrameReader {
     }
   }
 
+  /** Copies a small chunk into the staging buffer, extending the last pending view when it ends there. */
+  private stageChunk(chunk: Buffer): void {
+    const size = LIMITS.frameReaderStageBytes;
+    if (this.stage === undefined || this.stageUsed + chunk.length > size) {
+      // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
+      this.stage = Buffer.allocUnsafeSlow(size);
+      this.stageUsed = 0;
+    }
+    const st = this.stage;
+    chunk.copy(st, this.stageUsed);
+    const end = this.stageUsed + chunk.length;
+    const last = this.chunks[this.chunks.length - 1];
+    if (last !== undefined && last.buffer === st.buffer && last.byteOffset + last.length === st.byteOffset + this.stageUsed) {
+      this.chunks[this.chunks.length - 1] = st.subarray(last.byteOffset - st.byteOffset, end);
+    } else {
+      this.chunks.push(st.subarray(this.stageUsed, end));
+    }
+    this.stageUsed = end;
+  }
+
   private fail(size: number): void {
     this.dead = true;
+    this.stage = undefined;
     this.chunks.length = 0;
     this.buffered = 0;
     this.head = 0;
@@ -84,6 +119,8 @@ export class FrameReader {
   private take(n: number): Buffer {
     if (n === 0) return Buffer.alloc(0);
     this.buffered -= n;
+    // Nothing pending: an idle connection must not keep a staging buffer.
+    if (this.buffered === 0) this.stage = undefined;
     const first = this.chunks[0]!;
     const avail = first.length - this.head;
     if (n <= avail) {

@@ -6,6 +6,12 @@
  * response queue when it is read (Produce acks=0 does not: the broker sends nothing).
  * Responses: frame → matched to the oldest request awaiting the broker (brokers answer in order)
  * → (decode + filters + re-encode | opaque) → its slot; slots are written to the client in order.
+ *
+ * Resources: the broker connection is dialed when the first complete request arrives, so an idle
+ * client costs one socket and no broker connection. Reading from the client stops while the
+ * broker or the client cannot take more bytes, or maxInFlightPerConnection requests await
+ * responses; reading from the broker stops while the client's write buffer is full. A request
+ * frame that arrives too slowly, and a connection idle for too long, are closed (host/limits.ts).
  */
 import net from "node:net";
 import type { Logger } from "pino";
@@ -13,6 +19,7 @@ import type { ApiCodec } from "../protocol/codec.js";
 import type { HostPort, ProxyLimits } from "../config/proxy-config.js";
 import { KsealError, isKsealError } from "../errors.js";
 import { LIMITS } from "../limits.js";
+import { FrameReader } from "../protocol/frame-reader.js";
 import { API } from "./api-keys.js";
 import type { FilterContext, ProxyFilter, ProxyState, RequestHeaderInfo } from "./filter.js";
 import {
@@ -58,7 +65,7 @@ interface Pending {
   readAt?: number;
 }
 
-type PauseReason = "connecting" | "in-flight" | "upstream-full" | "draining";
+type PauseReason = "connecting" | "in-flight" | "upstream-full" | "client-full" | "draining";
 
 let nextConnectionId = 1;
 
@@ -68,8 +75,14 @@ export class ClientConnection {
   private readonly queue: ResponseQueue<Pending>;
   /** Requests sent upstream whose response has not arrived, oldest first. */
   private readonly awaiting: Pending[] = [];
-  private readonly clientFrames: FrameSplitter;
+  private readonly clientFrames: FrameReader;
+  private clientFrameError: KsealError | undefined;
   private readonly upstreamFrames: FrameSplitter;
+  private dialed = false;
+  /** Runs while a client frame is partly received; see LIMITS.clientFrameWindowMs. */
+  private frameTimer: NodeJS.Timeout | undefined;
+  private windowBytes = 0;
+  private windowFrames = 0;
   /** Requests go upstream in order; this chain serialises those that need async filters. */
   private chain: Promise<void> = Promise.resolve();
   private chainDepth = 0;
@@ -87,7 +100,16 @@ export class ClientConnection {
   ) {
     this.log = host.log.child({ conn: this.id, node: target.kind === "node" ? target.nodeId : "bootstrap" });
     this.queue = new ResponseQueue<Pending>((out) => this.writeClient(out));
-    this.clientFrames = createFrameSplitter(host.limits.maxFrameBytes);
+    this.clientFrames = new FrameReader({
+      maxFrameBytes: host.limits.maxFrameBytes,
+      onFrame: (f) => {
+        this.windowFrames++;
+        this.held.push(f);
+      },
+      onError: (e) => {
+        this.clientFrameError = e;
+      },
+    });
     this.upstreamFrames = createFrameSplitter(host.limits.maxFrameBytes);
   }
 
@@ -98,11 +120,22 @@ export class ClientConnection {
   start(): void {
     const c = this.client;
     c.setNoDelay(true);
-    this.pause("connecting");
+    c.setTimeout(LIMITS.clientIdleTimeoutMs);
+    c.on("timeout", () => this.onIdle());
     c.on("data", (chunk: Buffer) => this.onClientData(chunk));
     c.on("error", (e) => this.log.debug({ err: e.message }, "client socket error"));
     c.on("close", () => this.close());
-    c.on("drain", () => this.upstream?.resume());
+    c.on("drain", () => {
+      this.upstream?.resume();
+      this.resume("client-full");
+    });
+  }
+
+  /** Dials the broker once, when the first request is in hand; requests wait in `held` meanwhile. */
+  private dialUpstreamOnce(): void {
+    if (this.dialed) return;
+    this.dialed = true;
+    this.pause("connecting");
     this.connectUpstream().then(
       (sock) => {
         if (this.closed) {
@@ -166,6 +199,7 @@ export class ClientConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopFrameTimer();
     this.client.destroy();
     this.upstream?.destroy();
     this.host.onClosed(this);
@@ -185,7 +219,7 @@ export class ClientConnection {
 
   private resume(r: PauseReason): void {
     if (!this.paused.delete(r) || this.closed) return;
-    if (r === "in-flight") this.drainHeld();
+    if (r === "in-flight" || r === "connecting") this.drainHeld();
     if (this.paused.size === 0 && !this.closed) this.client.resume();
   }
 
@@ -214,20 +248,55 @@ export class ClientConnection {
   private onClientData(chunk: Buffer): void {
     if (this.closed) return;
     this.host.observer?.bytes("client_in", chunk.length);
-    let frames: Buffer[];
-    try {
-      frames = this.clientFrames.push(chunk);
-    } catch (e) {
-      this.fail("bad frame from client", e);
+    this.windowBytes += chunk.length;
+    this.clientFrames.push(chunk);
+    if (this.clientFrameError) {
+      this.fail("bad frame from client", this.clientFrameError);
       return;
     }
-    for (const f of frames) this.held.push(f);
+    if (this.clientFrames.inFrame) this.startFrameTimer();
+    else this.stopFrameTimer();
+    if (this.held.length > 0 && !this.dialed) this.dialUpstreamOnce();
     this.drainHeld();
   }
 
-  /** Handles held client frames until the in-flight cap is reached. */
+  private startFrameTimer(): void {
+    if (this.frameTimer !== undefined) return;
+    this.windowBytes = 0;
+    this.windowFrames = 0;
+    this.frameTimer = setTimeout(() => this.onFrameWindow(), LIMITS.clientFrameWindowMs).unref();
+  }
+
+  private stopFrameTimer(): void {
+    if (this.frameTimer === undefined) return;
+    clearTimeout(this.frameTimer);
+    this.frameTimer = undefined;
+  }
+
+  /** End of a window with a partial client frame: it must have grown enough, or frames completed. */
+  private onFrameWindow(): void {
+    this.frameTimer = undefined;
+    if (this.closed || !this.clientFrames.inFrame) return;
+    // A window in which the proxy paused reading is the proxy's doing, not the client's.
+    const progressed = this.windowBytes >= LIMITS.clientFrameMinBytesPerWindow || this.windowFrames > 0 || this.paused.size > 0;
+    if (!progressed) {
+      const detail = `${this.windowBytes} bytes in ${LIMITS.clientFrameWindowMs} ms, ${this.clientFrames.bufferedBytes} of a frame held`;
+      this.fail("request frame arrived too slowly", new KsealError("FRAME_TIMEOUT", detail));
+      return;
+    }
+    this.startFrameTimer();
+  }
+
+  /** The client socket saw no traffic for LIMITS.clientIdleTimeoutMs. */
+  private onIdle(): void {
+    if (this.closed || this.queue.size > 0 || this.chainDepth > 0 || this.held.length > 0) return;
+    this.log.debug({ idleMs: LIMITS.clientIdleTimeoutMs }, "idle client connection closed");
+    this.close();
+  }
+
+  /** Handles held client frames until the in-flight cap is reached (or the broker is not dialed yet). */
   private drainHeld(): void {
-    while (this.held.length > 0 && !this.closed && !this.paused.has("in-flight")) {
+    while (this.held.length > 0 && !this.closed && !this.paused.has("in-flight") && !this.paused.has("connecting")) {
       const f = this.held.shift()!;
       try {
         this.onClientFrame(f);
@@ -419,7 +488,11 @@ export class ClientConnection {
     }
     c.uncork();
     this.host.observer?.bytes("client_out", n);
-    if (!ok) this.upstream?.pause();
+    if (!ok) {
+      // The client is not reading fast enough: stop reading responses and requests until it drains.
+      this.upstream?.pause();
+      this.pause("client-full");
+    }
     if (this.paused.has("in-flight") && this.queue.size < this.host.limits.maxInFlightPerConnection) {
       // Not from inside the queue's flush: handling held frames may complete slots again.
       queueMicrotask(() => {

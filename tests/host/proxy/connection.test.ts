@@ -174,6 +174,8 @@ t.test("an unreachable broker closes the client connection", async (t) => {
   await new Promise<void>((r) => s.close(() => r()));
   const proxy = await proxyFor(t, deadPort);
   const c = await rawClient(proxy.bootstrapPort);
+  t.same(proxy.stats.upstreamDials, [], "no broker dial before the first request");
+  c.send(requestV1(2, 1, 1, Buffer.from("q")));
   await c.closed;
   t.same(proxy.stats.upstreamDials, [`127.0.0.1:${deadPort}`]);
 });
