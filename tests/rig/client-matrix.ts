@@ -1,5 +1,6 @@
 // One produce/consume interface over the independent clients the rig offers (Kafka's Java console
-// tools, kcat/librdkafka, kafkajs, franz-go), so a test can run every producer against every consumer, for
+// tools, kcat/librdkafka, kafkajs, franz-go, and in a Python virtualenv kafka-python and
+// confluent-kafka with its own librdkafka), so a test can run every producer against every consumer, for
 // example through the proxy: produce(c1, ...) then consume(c2, ...) and compare the records.
 //
 // Records are text key/value pairs because the console tools speak lines: keys and values must be
@@ -10,9 +11,14 @@ import type { ClusterInfo } from "./cluster-info.js";
 import { franzBinary, goAvailable, runFranz } from "./franz.js";
 import { kafkaTool } from "./kafka-tools.js";
 import { kcatPath, runKcat } from "./kcat.js";
+import { pythonClientsUnavailableReason, pythonToolchainReason, pythonVenv, runPythonClient } from "./python-clients.js";
 import { kafkajsAt, uniqueTopic } from "./test-cluster.js";
 
-export type ClientName = "java" | "kcat" | "kafkajs" | "franz";
+export type ClientName = "java" | "kcat" | "kafkajs" | "franz" | "kafka-python" | "confluent";
+
+/** The clients availableClients() offers by default; the Python ones need a virtualenv (pip). */
+export const CORE_CLIENTS: ClientName[] = ["java", "kcat", "kafkajs", "franz"];
+export const ALL_CLIENTS: ClientName[] = [...CORE_CLIENTS, "kafka-python", "confluent"];
 export type Codec = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 
 export interface TextRecord {
@@ -33,6 +39,8 @@ export const CLIENT_CODECS: Record<ClientName, Codec[]> = {
   kcat: ["none", "gzip", "snappy", "lz4", "zstd"],
   kafkajs: ["none", "gzip"],
   franz: ["none", "gzip", "snappy", "lz4", "zstd"],
+  "kafka-python": ["none", "gzip", "snappy", "lz4", "zstd"],
+  confluent: ["none", "gzip", "snappy", "lz4", "zstd"],
 };
 
 /** Clients that can produce in a transaction (ProduceOptions.transaction). */
@@ -44,19 +52,46 @@ export const CLIENT_DECODES: Record<ClientName, Codec[]> = {
   kcat: ["none", "gzip", "snappy", "lz4", "zstd"],
   kafkajs: ["none", "gzip"],
   franz: ["none", "gzip", "snappy", "lz4", "zstd"],
+  "kafka-python": ["none", "gzip", "snappy", "lz4", "zstd"],
+  confluent: ["none", "gzip", "snappy", "lz4", "zstd"],
 };
 
-/** Clients usable on this machine: kcat needs its Debian package, franz-go the Go toolchain. */
-export function availableClients(): ClientName[] {
-  const all: ClientName[] = ["java", "kafkajs"];
-  if (kcatPath()) all.push("kcat");
-  if (goAvailable()) all.push("franz");
-  return all;
+/** Why a client cannot run on this machine without building or installing anything, or null. */
+function missingToolchain(client: ClientName): string | null {
+  switch (client) {
+    case "kcat": return kcatPath() ? null : "kcat is not installed (Debian: apt-get install kcat)";
+    case "franz": return goAvailable() ? null : "the Go toolchain (go) is not installed";
+    case "kafka-python":
+    case "confluent": return pythonToolchainReason();
+    default: return null;
+  }
 }
 
-/** Builds what a client needs ahead of time (the franz-go binary), so tests time only the client. */
+/** Clients usable on this machine among `candidates` (default the four core clients): kcat needs
+ * its Debian package, franz-go the Go toolchain, the Python clients python3 with venv. */
+export function availableClients(candidates: ClientName[] = CORE_CLIENTS): ClientName[] {
+  const order: ClientName[] = ["java", "kafkajs", "kcat", "franz", "kafka-python", "confluent"];
+  return order.filter((c) => candidates.includes(c) && missingToolchain(c) === null);
+}
+
+/** Builds what a client needs ahead of time (the franz-go binary, the Python venv), so tests time
+ * only the client. */
 export async function prepareClient(client: ClientName): Promise<void> {
   if (client === "franz") await franzBinary();
+  if (client === "kafka-python" || client === "confluent") await pythonVenv();
+}
+
+/** Prepares a client and answers null, or says why it cannot run here (for a test's skip message). */
+export async function clientUnavailableReason(client: ClientName): Promise<string | null> {
+  const missing = missingToolchain(client);
+  if (missing) return missing;
+  if (client === "kafka-python" || client === "confluent") return pythonClientsUnavailableReason();
+  try {
+    await prepareClient(client);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** `count` distinct records, some with non-ASCII text, for matrix tests. */
@@ -155,6 +190,16 @@ export async function produce(client: ClientName, target: ClientTarget, topic: s
       if (res.code !== 0) throw new Error(`franz-go produce exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
       return;
     }
+    case "kafka-python":
+    case "confluent": {
+      const res = await runPythonClient(
+        client,
+        ["produce", "--brokers", target.bootstrap, "--topic", topic, "--codec", codec, "--acks", acks, "--timeout", String(timeoutMs / 1000)],
+        { input: lines(records), timeoutMs: timeoutMs + 10_000 },
+      );
+      if (res.code !== 0) throw new Error(`${client} produce exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
+      return;
+    }
   }
 }
 
@@ -168,10 +213,14 @@ export interface ConsumeOptions {
 }
 
 /**
- * Reads the first `count` records of a topic (all partitions) with one client. Rejects if fewer
- * arrive before the timeout. Order is per partition, so sort before comparing multi-partition data.
+ * Reads the first `count` records of a topic (all partitions), or of several topics in one client
+ * run, with one client. Rejects if fewer arrive before the timeout. Order is per partition, so
+ * sort before comparing multi-partition data.
  */
-export async function consume(client: ClientName, target: ClientTarget, topic: string, count: number, opts: ConsumeOptions = {}): Promise<TextRecord[]> {
+export async function consume(client: ClientName, target: ClientTarget, topicOrTopics: string | string[], count: number, opts: ConsumeOptions = {}): Promise<TextRecord[]> {
+  const topics = typeof topicOrTopics === "string" ? [topicOrTopics] : topicOrTopics;
+  const topic = topics.join(",");
+  if (topics.length === 0 || topics.some((tp) => !/^[A-Za-z0-9._-]+$/.test(tp))) throw new Error(`bad topic list ${JSON.stringify(topics)}`);
   const timeoutMs = opts.timeoutMs ?? 90_000;
   const group = opts.group ?? uniqueTopic("group");
   const committed = opts.isolation === "read_committed";
@@ -179,7 +228,9 @@ export async function consume(client: ClientName, target: ClientTarget, topic: s
   switch (client) {
     case "java": {
       const res = await kafkaTool(target.info, "console-consumer", [
-        "--bootstrap-server", target.bootstrap, "--topic", topic, "--group", group, "--from-beginning",
+        "--bootstrap-server", target.bootstrap,
+        ...(topics.length === 1 ? ["--topic", topic] : ["--include", `^(${topics.map((tp) => tp.replace(/\./g, "\\.")).join("|")})$`]),
+        "--group", group, "--from-beginning",
         "--max-messages", String(count), "--timeout-ms", String(timeoutMs),
         "--formatter-property", "print.key=true", "--formatter-property", "key.separator=\t",
         "--isolation-level", committed ? "read_committed" : "read_uncommitted",
@@ -188,13 +239,18 @@ export async function consume(client: ClientName, target: ClientTarget, topic: s
       break;
     }
     case "kcat": {
-      const res = await runKcat(
-        ["-b", target.bootstrap, "-C", "-t", topic, "-o", "beginning", "-c", String(count), "-q", "-f", "%k\t%s\n",
-          "-X", `isolation.level=${committed ? "read_committed" : "read_uncommitted"}`],
-        { timeoutMs },
-      );
-      got = parseLines(res.stdout);
-      if (got.length < count) throw new Error(`kcat read ${got.length} of ${count} records: ${res.stderr.trim().slice(-2000)}`);
+      // kcat reads one topic without a group: several topics are read one by one, each to its end.
+      got = [];
+      for (const tp of topics) {
+        const res = await runKcat(
+          ["-b", target.bootstrap, "-C", "-t", tp, "-o", "beginning", ...(topics.length === 1 ? ["-c", String(count)] : ["-e"]),
+            "-q", "-f", "%k\t%s\n", "-X", `isolation.level=${committed ? "read_committed" : "read_uncommitted"}`],
+          { timeoutMs },
+        );
+        got.push(...parseLines(res.stdout));
+        if (res.code !== 0 && topics.length > 1) throw new Error(`kcat read ${tp} exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
+        if (got.length < count && tp === topics.at(-1)) throw new Error(`kcat read ${got.length} of ${count} records: ${res.stderr.trim().slice(-2000)}`);
+      }
       break;
     }
     case "kafkajs": {
@@ -202,7 +258,7 @@ export async function consume(client: ClientName, target: ClientTarget, topic: s
       got = [];
       await consumer.connect();
       try {
-        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.subscribe({ topics, fromBeginning: true });
         let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve, reject) => {
           // A batch kafkajs cannot decode crashes the consumer instead of reaching eachMessage.
@@ -229,6 +285,18 @@ export async function consume(client: ClientName, target: ClientTarget, topic: s
         { timeoutMs: timeoutMs + 10_000 },
       );
       if (res.code !== 0) throw new Error(`franz-go consume exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
+      got = parseLines(res.stdout);
+      break;
+    }
+    case "kafka-python":
+    case "confluent": {
+      const res = await runPythonClient(
+        client,
+        ["consume", "--brokers", target.bootstrap, "--topic", topic, "--count", String(count), "--group", group,
+          "--timeout", String(timeoutMs / 1000), ...(committed ? ["--read-committed"] : [])],
+        { timeoutMs: timeoutMs + 10_000 },
+      );
+      if (res.code !== 0) throw new Error(`${client} consume exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
       got = parseLines(res.stdout);
       break;
     }

@@ -16,10 +16,13 @@ export {
   type UseClusterOptions,
 } from "./test-cluster.js";
 export {
+  ALL_CLIENTS,
   CLIENT_CODECS,
   CLIENT_DECODES,
+  CORE_CLIENTS,
   TRANSACTIONAL_CLIENTS,
   availableClients,
+  clientUnavailableReason,
   prepareClient,
   consume,
   produce,
@@ -49,4 +52,5 @@ export {
   type ProducerPerfResult,
 } from "./kafka-perf.js";
 export { franzBinary, goAvailable, runFranz } from "./franz.js";
+export { pythonClientVersions, runPythonClient, type PythonClient } from "./python-clients.js";
 export { runProcess, type RunOptions, type RunResult } from "./run-process.js";

@@ -72,6 +72,7 @@ function producerName(client: Client, info: ClusterInfo, rdk: string): string {
     case "kcat": return `kcat-librdkafka-${rdk}`;
     case "kafkajs": return `kafkajs-${kafkajsVersion}`;
     case "franz": return `franz-go-${franzVersion}`;
+    default: return client;
   }
 }
 

@@ -5,8 +5,9 @@
 //	                    [-txn ID [-abort]] [-sasl plain|scram-sha-256|scram-sha-512 -user U -pass P]
 //	    reads "key<TAB>value" lines from stdin and produces them in order, all in one transaction
 //	    with -txn (aborted instead of committed with -abort).
-//	kseal-franz consume -brokers H:P,... -topic T -count N [-group G] [-read-committed] [-timeout 60s] [sasl flags]
-//	    prints the first N records as "key<TAB>value" lines, from the start of the topic.
+//	kseal-franz consume -brokers H:P,... -topic T[,T2...] -count N [-group G [-commit]] [-read-committed] [-timeout 60s] [sasl flags]
+//	    prints the first N records as "key<TAB>value" lines, from the start of the topics; with
+//	    -commit, commits the group's offsets of what it read before leaving.
 //
 // Exit status 0 on success, 1 on any client error (printed to stderr).
 package main
@@ -154,6 +155,7 @@ func consume(args []string) error {
 	count := fs.Int("count", 0, "records to read")
 	group := fs.String("group", "", "consumer group (default: none, assign all partitions)")
 	readCommitted := fs.Bool("read-committed", false, "skip aborted transactional records")
+	commit := fs.Bool("commit", false, "commit the group's offsets of the records read (needs -group)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -164,9 +166,15 @@ func consume(args []string) error {
 	if *count <= 0 {
 		return errors.New("-count must be positive")
 	}
-	opts = append(opts, kgo.ConsumeTopics(c.topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if *commit && *group == "" {
+		return errors.New("-commit needs -group")
+	}
+	opts = append(opts, kgo.ConsumeTopics(strings.Split(c.topic, ",")...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if *group != "" {
 		opts = append(opts, kgo.ConsumerGroup(*group))
+	}
+	if *commit {
+		opts = append(opts, kgo.DisableAutoCommit())
 	}
 	if *readCommitted {
 		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
@@ -196,6 +204,9 @@ func consume(args []string) error {
 				got++
 			}
 		})
+	}
+	if *commit {
+		return cl.CommitUncommittedOffsets(ctx)
 	}
 	return nil
 }
