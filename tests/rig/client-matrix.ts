@@ -261,8 +261,11 @@ export async function consume(client: ClientName, target: ClientTarget, topicOrT
         await consumer.subscribe({ topics, fromBeginning: true });
         let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve, reject) => {
-          // A batch kafkajs cannot decode crashes the consumer instead of reaching eachMessage.
-          consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+          // A batch kafkajs cannot decode crashes the consumer instead of reaching eachMessage. A
+          // crash it restarts from (a coordinator still loading on a fresh cluster) is waited out.
+          consumer.on(consumer.events.CRASH, (e) => {
+            if (!e.payload.restart || /not implemented|codec/i.test(String(e.payload.error?.message))) reject(e.payload.error);
+          });
           timer = setTimeout(() => reject(new Error(`kafkajs read ${got.length} of ${count} records in ${timeoutMs} ms`)), timeoutMs);
           consumer
             .run({
