@@ -4,7 +4,10 @@
 // example through the proxy: produce(c1, ...) then consume(c2, ...) and compare the records.
 //
 // Records are text key/value pairs because the console tools speak lines: keys and values must be
-// non-empty UTF-8 without tabs or newlines (the separators).
+// non-empty UTF-8 without tabs or newlines (the separators). Records may carry text headers (keys
+// and values non-empty, without tabs, newlines, ",", "=" or ":"); kcat can only give every record
+// of one produce the same headers (-H), and the Java console producer needs them on all or none.
+// consume reports headers only when asked (ConsumeOptions.headers).
 
 import { CompressionTypes } from "kafkajs";
 import type { ClusterInfo } from "./cluster-info.js";
@@ -24,6 +27,8 @@ export type Codec = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 export interface TextRecord {
   key: string;
   value: string;
+  /** In order; absent when the record has none. */
+  headers?: [string, string][];
 }
 
 export interface ClientTarget {
@@ -107,18 +112,54 @@ function check(records: TextRecord[]): void {
     if (!r.key || !r.value || /[\t\n\r]/.test(r.key + r.value)) {
       throw new Error(`record ${JSON.stringify(r)} needs a non-empty key and value without tabs or newlines`);
     }
+    if (r.headers?.some(([k, v]) => !/^[^\t\n\r,=:]+$/.test(k) || !/^[^\t\n\r,=:]+$/.test(v))) {
+      throw new Error(`record ${JSON.stringify(r)} needs header keys and values without tabs, newlines, ",", "=" or ":"`);
+    }
   }
 }
 
-const lines = (records: TextRecord[]) => records.map((r) => `${r.key}\t${r.value}\n`).join("");
+/** "h1<kv>v1,h2<kv>v2": kcat's and kseal's own clients' form ("="), the Java console tools' (":"). */
+const headerField = (headers: [string, string][], kv: string) => headers.map(([k, v]) => `${k}${kv}${v}`).join(",");
 
-function parseLines(out: string): TextRecord[] {
+function parseHeaderField(field: string, kv: string): [string, string][] | undefined {
+  if (field === "" || field === "NO_HEADERS") return undefined;
+  return field.split(",").map((h) => {
+    const at = h.indexOf(kv);
+    return at < 0 ? [h, ""] : [h.slice(0, at), h.slice(at + 1)];
+  });
+}
+
+/** "key<TAB>value" lines, with "<TAB>h=v,..." appended for records that have headers. */
+const lines = (records: TextRecord[]) =>
+  records.map((r) => `${r.key}\t${r.value}${r.headers?.length ? `\t${headerField(r.headers, "=")}` : ""}\n`).join("");
+
+function record(key: string, value: string, headers: [string, string][] | undefined): TextRecord {
+  return headers?.length ? { key, value, headers } : { key, value };
+}
+
+/** Reads "key<TAB>value" lines; with `headers`, "key<TAB>value[<TAB>h=v,...]". */
+function parseLines(out: string, headers = false): TextRecord[] {
   return out
     .split("\n")
     .filter((l) => l.length > 0)
     .map((l) => {
       const tab = l.indexOf("\t");
-      return tab < 0 ? { key: "", value: l } : { key: l.slice(0, tab), value: l.slice(tab + 1) };
+      if (tab < 0) return { key: "", value: l };
+      const rest = l.slice(tab + 1);
+      const tab2 = headers ? rest.indexOf("\t") : -1;
+      if (tab2 < 0) return { key: l.slice(0, tab), value: rest };
+      return record(l.slice(0, tab), rest.slice(0, tab2), parseHeaderField(rest.slice(tab2 + 1), "="));
+    });
+}
+
+/** The Java console consumer's "h:v,...<TAB>key<TAB>value" (print.headers; "NO_HEADERS" for none). */
+function parseJavaHeaderLines(out: string): TextRecord[] {
+  return out
+    .split("\n")
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      const [h = "", key = "", ...value] = l.split("\t");
+      return record(key, value.join("\t"), parseHeaderField(h, ":"));
     });
 }
 
@@ -139,19 +180,29 @@ export async function produce(client: ClientName, target: ClientTarget, topic: s
   const timeoutMs = opts.timeoutMs ?? 90_000;
   if (opts.transaction && !TRANSACTIONAL_CLIENTS.includes(client)) throw new Error(`${client} cannot produce transactionally`);
   const txnId = uniqueTopic("txn");
+  const withHeaders = records.filter((r) => r.headers?.length);
   switch (client) {
-    case "java":
+    case "java": {
+      if (withHeaders.length && withHeaders.length !== records.length) throw new Error("the Java console producer needs headers on every record or on none");
+      const input = withHeaders.length
+        ? records.map((r) => `${headerField(r.headers!, ":")}\t${r.key}\t${r.value}\n`).join("")
+        : lines(records);
       await kafkaTool(target.info, "console-producer", [
         "--bootstrap-server", target.bootstrap, "--topic", topic,
         "--reader-property", "parse.key=true", "--reader-property", "key.separator=\t",
+        ...(withHeaders.length ? ["--reader-property", "parse.headers=true"] : []),
         // The tool's own --compression-codec wins over a compression.type producer property.
         "--producer-property", `acks=${acks}`, ...(codec === "none" ? [] : ["--compression-codec", codec]),
-      ], { input: lines(records), timeoutMs });
+      ], { input, timeoutMs });
       return;
+    }
     case "kcat": {
+      // -H gives every record the same headers.
+      const headers = records[0]?.headers ?? [];
+      if (records.some((r) => JSON.stringify(r.headers ?? []) !== JSON.stringify(headers))) throw new Error("kcat gives every record of one produce the same headers");
       const res = await runKcat(
-        ["-b", target.bootstrap, "-P", "-t", topic, "-K", "\t", "-z", codec, "-X", `acks=${acks}`],
-        { input: lines(records), timeoutMs },
+        ["-b", target.bootstrap, "-P", "-t", topic, "-K", "\t", "-z", codec, "-X", `acks=${acks}`, ...headers.flatMap(([k, v]) => ["-H", `${k}=${v}`])],
+        { input: records.map((r) => `${r.key}\t${r.value}\n`).join(""), timeoutMs },
       );
       // kcat reports delivery failures on stderr and exits non-zero.
       if (res.code !== 0) throw new Error(`kcat produce exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
@@ -167,7 +218,7 @@ export async function produce(client: ClientName, target: ClientTarget, topic: s
           topic,
           acks: acks === "all" ? -1 : Number(acks),
           compression: codec === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
-          messages: records.map((r) => ({ key: r.key, value: r.value })),
+          messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.headers?.length ? { headers: kafkajsHeaders(r.headers) } : {}) })),
         };
         if (opts.transaction) {
           const txn = await producer.transaction();
@@ -203,7 +254,19 @@ export async function produce(client: ClientName, target: ClientTarget, topic: s
   }
 }
 
+/** kafkajs takes headers as an object; a repeated key becomes an array of its values, in order. */
+function kafkajsHeaders(headers: [string, string][]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of headers) {
+    const had = out[k];
+    out[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
+  }
+  return out;
+}
+
 export interface ConsumeOptions {
+  /** Report each record's headers (TextRecord.headers). */
+  headers?: boolean;
   timeoutMs?: number;
   /** Default read_uncommitted for every client (their own defaults differ). */
   isolation?: "read_committed" | "read_uncommitted";
@@ -224,6 +287,7 @@ export async function consume(client: ClientName, target: ClientTarget, topicOrT
   const timeoutMs = opts.timeoutMs ?? 90_000;
   const group = opts.group ?? uniqueTopic("group");
   const committed = opts.isolation === "read_committed";
+  const hdrs = opts.headers === true;
   let got: TextRecord[];
   switch (client) {
     case "java": {
@@ -233,9 +297,10 @@ export async function consume(client: ClientName, target: ClientTarget, topicOrT
         "--group", group, "--from-beginning",
         "--max-messages", String(count), "--timeout-ms", String(timeoutMs),
         "--formatter-property", "print.key=true", "--formatter-property", "key.separator=\t",
+        ...(hdrs ? ["--formatter-property", "print.headers=true"] : []),
         "--isolation-level", committed ? "read_committed" : "read_uncommitted",
       ], { timeoutMs: timeoutMs + 30_000 });
-      got = parseLines(res.stdout);
+      got = hdrs ? parseJavaHeaderLines(res.stdout) : parseLines(res.stdout);
       break;
     }
     case "kcat": {
@@ -244,10 +309,10 @@ export async function consume(client: ClientName, target: ClientTarget, topicOrT
       for (const tp of topics) {
         const res = await runKcat(
           ["-b", target.bootstrap, "-C", "-t", tp, "-o", "beginning", ...(topics.length === 1 ? ["-c", String(count)] : ["-e"]),
-            "-q", "-f", "%k\t%s\n", "-X", `isolation.level=${committed ? "read_committed" : "read_uncommitted"}`],
+            "-q", "-f", hdrs ? "%k\t%s\t%h\n" : "%k\t%s\n", "-X", `isolation.level=${committed ? "read_committed" : "read_uncommitted"}`],
           { timeoutMs },
         );
-        got.push(...parseLines(res.stdout));
+        got.push(...parseLines(res.stdout, hdrs));
         if (res.code !== 0 && topics.length > 1) throw new Error(`kcat read ${tp} exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
         if (got.length < count && tp === topics.at(-1)) throw new Error(`kcat read ${got.length} of ${count} records: ${res.stderr.trim().slice(-2000)}`);
       }
@@ -270,7 +335,11 @@ export async function consume(client: ClientName, target: ClientTarget, topicOrT
           consumer
             .run({
               eachMessage: async ({ message }) => {
-                if (got.length < count) got.push({ key: message.key?.toString("utf8") ?? "", value: message.value?.toString("utf8") ?? "" });
+                if (got.length < count) {
+                  const headers = Object.entries(message.headers ?? {}).flatMap(([k, v]) =>
+                    (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x?.toString() ?? ""]));
+                  got.push(record(message.key?.toString("utf8") ?? "", message.value?.toString("utf8") ?? "", hdrs ? headers : undefined));
+                }
                 if (got.length === count) resolve();
               },
             })
@@ -284,11 +353,11 @@ export async function consume(client: ClientName, target: ClientTarget, topicOrT
     case "franz": {
       const res = await runFranz(
         ["consume", "-brokers", target.bootstrap, "-topic", topic, "-count", String(count), "-group", group,
-          "-timeout", `${timeoutMs}ms`, ...(committed ? ["-read-committed"] : [])],
+          "-timeout", `${timeoutMs}ms`, ...(committed ? ["-read-committed"] : []), ...(hdrs ? ["-headers"] : [])],
         { timeoutMs: timeoutMs + 10_000 },
       );
       if (res.code !== 0) throw new Error(`franz-go consume exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
-      got = parseLines(res.stdout);
+      got = parseLines(res.stdout, hdrs);
       break;
     }
     case "kafka-python":
@@ -296,11 +365,11 @@ export async function consume(client: ClientName, target: ClientTarget, topicOrT
       const res = await runPythonClient(
         client,
         ["consume", "--brokers", target.bootstrap, "--topic", topic, "--count", String(count), "--group", group,
-          "--timeout", String(timeoutMs / 1000), ...(committed ? ["--read-committed"] : [])],
+          "--timeout", String(timeoutMs / 1000), ...(committed ? ["--read-committed"] : []), ...(hdrs ? ["--headers"] : [])],
         { timeoutMs: timeoutMs + 10_000 },
       );
       if (res.code !== 0) throw new Error(`${client} consume exited ${res.code}: ${res.stderr.trim().slice(-2000)}`);
-      got = parseLines(res.stdout);
+      got = parseLines(res.stdout, hdrs);
       break;
     }
   }

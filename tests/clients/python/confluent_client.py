@@ -22,8 +22,8 @@ def produce(args):
         "compression.type": args.codec,
         "linger.ms": 100,
     })
-    for k, v in read_records():
-        producer.produce(args.topic, key=k, value=v, on_delivery=delivered)
+    for k, v, h in read_records():
+        producer.produce(args.topic, key=k, value=v, headers=h or None, on_delivery=delivered)
     left = producer.flush(args.timeout)
     if left:
         raise TimeoutError("%d records undelivered after %s s" % (left, args.timeout))
@@ -55,7 +55,7 @@ def consume(args):
                 continue
             if msg.error():
                 raise RuntimeError("consume %s[%s]: %s" % (msg.topic(), msg.partition(), msg.error()))
-            write_record(msg.key(), msg.value())
+            write_record(msg.key(), msg.value(), msg.headers() if args.headers else None)
             got += 1
     finally:
         sys.stdout.flush()

@@ -18,7 +18,7 @@ def produce(args):
         linger_ms=100,
     )
     try:
-        futures = [producer.send(args.topic, key=k, value=v) for k, v in read_records()]
+        futures = [producer.send(args.topic, key=k, value=v, headers=h) for k, v, h in read_records()]
         producer.flush(timeout=args.timeout)
         for f in futures:
             f.get(timeout=args.timeout)
@@ -47,7 +47,7 @@ def consume(args):
             for records in consumer.poll(timeout_ms=500).values():
                 for r in records:
                     if got < args.count:
-                        write_record(r.key, r.value)
+                        write_record(r.key, r.value, r.headers if args.headers else None)
                         got += 1
     finally:
         sys.stdout.flush()

@@ -1,7 +1,8 @@
 // The client interop matrix through kseal with record encryption: every available client (Kafka's
 // Java client, kcat/librdkafka 2.0, confluent-kafka/librdkafka 2.16, franz-go, kafka-python,
 // kafkajs) produces a small batch with every codec it can write, and every client then reads
-// everything it can decode, checking each record of each producer and codec. One topic per codec,
+// everything it can decode, checking each record (key, value and headers: kseal adds and removes a
+// header of its own) of each producer and codec. One topic per codec,
 // so a consumer reads all its codecs in one run (kafkajs, which decodes only gzip, never meets the
 // others). At rest the broker holds no plaintext and batches keep the producer's codec.
 //
@@ -25,7 +26,7 @@ const PER_BATCH = 6;
 /** librdkafka sends a batch uncompressed when compressing would not shrink it. */
 const MAY_SKIP_COMPRESSION: ClientName[] = ["kcat", "confluent"];
 
-const sortKey = (r: TextRecord) => `${r.key}\u0000${r.value}`;
+const sortKey = (r: TextRecord) => `${r.key}\u0000${r.value}\u0000${JSON.stringify(r.headers ?? [])}`;
 
 /** Codec names of every batch in a raw segment file (record batch v2: batchLength @8, attributes @21). */
 function storedCodecs(log: Uint8Array): string[] {
@@ -46,6 +47,8 @@ function records(producer: ClientName, codec: Codec, secret: string): TextRecord
     key: `${producer}.${codec}.${i}`,
     // Compressible (so librdkafka compresses) and with non-ASCII text.
     value: `${secret} ${producer}/${codec} #${i} grüße 😀 € ${"abc".repeat(10 + i)}`,
+    // The same headers on every record of a batch: kcat's -H cannot vary them per record.
+    headers: [["interop-producer", producer], ["interop-codec", codec], ["note", "grüße €"]],
   }));
 }
 
@@ -152,7 +155,7 @@ else {
       const count = mine.reduce((n, r) => n + sent.get(r)!.length, 0);
       let got: TextRecord[];
       try {
-        got = await consume(consumer, target, topicsRead, count, { timeoutMs: 60_000 });
+        got = await consume(consumer, target, topicsRead, count, { timeoutMs: 60_000, headers: true });
       } catch (e) {
         for (const row of mine) row.consumers[consumer] = { result: "fail", note: brief(e) };
         return;

@@ -3,11 +3,12 @@
 //
 //	kseal-franz produce -brokers H:P,... -topic T [-codec none|gzip|snappy|lz4|zstd] [-acks all|1|0]
 //	                    [-txn ID [-abort]] [-sasl plain|scram-sha-256|scram-sha-512 -user U -pass P]
-//	    reads "key<TAB>value" lines from stdin and produces them in order, all in one transaction
-//	    with -txn (aborted instead of committed with -abort).
-//	kseal-franz consume -brokers H:P,... -topic T[,T2...] -count N [-group G [-commit]] [-read-committed] [-timeout 60s] [sasl flags]
-//	    prints the first N records as "key<TAB>value" lines, from the start of the topics; with
-//	    -commit, commits the group's offsets of what it read before leaving.
+//	    reads "key<TAB>value[<TAB>h1=v1,h2=v2]" lines from stdin and produces them in order (with
+//	    those headers), all in one transaction with -txn (aborted instead of committed with -abort).
+//	kseal-franz consume -brokers H:P,... -topic T[,T2...] -count N [-group G [-commit]] [-read-committed] [-headers] [-timeout 60s] [sasl flags]
+//	    prints the first N records as "key<TAB>value" lines, from the start of the topics (with
+//	    -headers, "<TAB>h1=v1,h2=v2" appended when a record has headers); with -commit, commits
+//	    the group's offsets of what it read before leaving.
 //
 // Exit status 0 on success, 1 on any client error (printed to stderr).
 package main
@@ -129,7 +130,15 @@ func produce(args []string) error {
 		if !ok {
 			return fmt.Errorf("line without a tab: %q", line)
 		}
-		records = append(records, &kgo.Record{Key: []byte(key), Value: []byte(value)})
+		value, hfield, _ := strings.Cut(value, "\t")
+		rec := &kgo.Record{Key: []byte(key), Value: []byte(value)}
+		if hfield != "" {
+			for _, h := range strings.Split(hfield, ",") {
+				k, v, _ := strings.Cut(h, "=")
+				rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
+			}
+		}
+		records = append(records, rec)
 	}
 	if err := sc.Err(); err != nil {
 		return err
@@ -156,6 +165,7 @@ func consume(args []string) error {
 	group := fs.String("group", "", "consumer group (default: none, assign all partitions)")
 	readCommitted := fs.Bool("read-committed", false, "skip aborted transactional records")
 	commit := fs.Bool("commit", false, "commit the group's offsets of the records read (needs -group)")
+	headers := fs.Bool("headers", false, "print each record's headers after its value")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -200,7 +210,15 @@ func consume(args []string) error {
 		}
 		fetches.EachRecord(func(r *kgo.Record) {
 			if got < *count {
-				fmt.Fprintf(out, "%s\t%s\n", r.Key, r.Value)
+				fmt.Fprintf(out, "%s\t%s", r.Key, r.Value)
+				if *headers && len(r.Headers) > 0 {
+					hs := make([]string, len(r.Headers))
+					for i, h := range r.Headers {
+						hs[i] = h.Key + "=" + string(h.Value)
+					}
+					fmt.Fprintf(out, "\t%s", strings.Join(hs, ","))
+				}
+				fmt.Fprintln(out)
 				got++
 			}
 		})
