@@ -91,14 +91,13 @@ export class ClientConnection {
   private readonly paused = new Set<PauseReason>();
   /** Client frames read but not yet handled because the in-flight cap was reached. */
   private readonly held: Buffer[] = [];
-  private readonly log: Logger;
+  private childLog: Logger | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
     private readonly client: net.Socket,
     readonly target: ConnectionTarget,
   ) {
-    this.log = host.log.child({ conn: this.id, node: target.kind === "node" ? target.nodeId : "bootstrap" });
     this.queue = new ResponseQueue<Pending>((out) => this.writeClient(out));
     this.clientFrames = new FrameReader({
       maxFrameBytes: host.limits.maxFrameBytes,
@@ -111,6 +110,12 @@ export class ClientConnection {
       },
     });
     this.upstreamFrames = createFrameSplitter(host.limits.maxFrameBytes);
+  }
+
+  /** Created on first use: most connections never log, and a child logger costs about 1 KiB. */
+  private get log(): Logger {
+    this.childLog ??= this.host.log.child({ conn: this.id, node: this.target.kind === "node" ? this.target.nodeId : "bootstrap" });
+    return this.childLog;
   }
 
   get inFlight(): number {
