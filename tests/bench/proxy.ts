@@ -1,180 +1,214 @@
 /**
- * `npm run bench`: Kafka's ProducerPerformance and ConsumerPerformance with 1 KiB records,
- * acks=all, directly against the broker and through kseal with record encryption (local KMS),
- * interleaved in rounds in one run so that load on the shared machine hits both alike. Prints a
- * table, a CPU profile summary of the proxy (a separate, unmeasured pass), and as its last line
- * `BENCH {json}`.
- *
- * Throughput comes from unthrottled runs. Latency comes from separate runs at a fixed rate
- * (KSEAL_BENCH_LATENCY_RATE records/s, default 2000): unthrottled, ProducerPerformance keeps its
- * 32 MiB buffer full, so its latency is queueing (buffer / throughput), not the proxy's cost.
- * A third mode, "transparent" (the proxy without encryption), separates proxying from encryption.
- *
- * Env: KSEAL_BENCH_RECORDS (default 200000), KSEAL_BENCH_ROUNDS (default 2),
- * KSEAL_BENCH_TRANSPARENT=0 (skip the transparent mode), KSEAL_BENCH_PROFILE=0 (skip the
- * profile), KSEAL_TEST_CLUSTER (a running rig cluster to use; default: a private 1-broker
- * cluster with the full JIT).
- * Targets: produce through kseal >= 75% of direct, consume >= 50%, added avg produce latency <= 3 ms.
+ * `npm run bench`: the proxy benchmark suite. For every record size x topic count it runs, with
+ * the modes (direct to the broker, through kseal passthrough, through kseal encrypting) interleaved
+ * in rounds so that load on the shared machine hits all alike:
+ *   - max-throughput produce then consume (LoadGen.java on Kafka's Java client, acks=all),
+ *   - a fixed-rate run at a fraction of direct's max produce rate, with produce and end-to-end
+ *     latency measured from each record's intended send time (no coordinated omission),
+ * and reads each proxy's CPU (utime+stime) and peak RSS from /proc per run. The proxies are the
+ * real `kseal start` CLI from build/host, one child process per mode.
+ * Prints markdown tables and the targets, writes everything to build/bench/bench-<time>.json.
+ * `--profile` adds an unmeasured pass that profiles the encrypting proxy (node --cpu-prof).
+ * `--help` lists the options; docs/performance.md describes the method and the results.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { Session } from "node:inspector/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
-import {
-  KafkaCluster, clusterFromEnv, consumerPerf, createTopic, producerPerf, uniqueTopic,
-  type ClusterInfo, type ConsumerPerfResult, type ProducerPerfResult,
-} from "../rig/index.js";
-import { parseEncryptionConfig } from "../../host/config/encryption-config.js";
-import { applyConfig, DEFAULT_CONFIG } from "../../host/config/proxy-config.js";
-import { startEncryption } from "../../host/filters/encryption-runtime.js";
-import { KsealProxy } from "../../host/proxy/proxy.js";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { KafkaCluster, clusterFromEnv, createTopic, kafkajsClient, uniqueTopic, type ClusterInfo } from "../rig/index.js";
+import { parseBenchArgs, recordsFor, USAGE, type BenchOptions, type Mode } from "./bench-options.js";
+import { checkTargets, renderTables, renderTargets, summarize, type Cell, type FixedRun, type MaxRun } from "./bench-report.js";
+import { ksealMainAt } from "./host-at-revision.js";
+import { startKsealChild, type KsealChild } from "./kseal-child.js";
+import { consumeMax, produceFixed, produceMax, type LoadTarget } from "./load-gen.js";
+import { UsageWindow, type Usage } from "./proc-usage.js";
+import { formatSummary, summarizeProfile, type ProfileSummary } from "./profile-summary.js";
+import { namedWasm } from "./wasm-named.js";
 
-const RECORDS = Number(process.env.KSEAL_BENCH_RECORDS ?? 200_000);
-const ROUNDS = Number(process.env.KSEAL_BENCH_ROUNDS ?? 2);
-const RECORD_SIZE = 1024;
-const PARTITIONS = 3;
-const LATENCY_RATE = Number(process.env.KSEAL_BENCH_LATENCY_RATE ?? 2000);
-const LATENCY_RECORDS = LATENCY_RATE * 10;
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
-type Mode = "direct" | "kseal" | "transparent";
-interface Sample { produce: ProducerPerfResult; consume: ConsumerPerfResult; latency: ProducerPerfResult }
+async function topics(info: ClusterInfo, n: number, partitions: number, tag: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(await createTopic(info, { topic: uniqueTopic(`bench-${tag}`), numPartitions: partitions }));
+  return out;
+}
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+/** Each run's data is deleted afterwards, so the full matrix does not fill the disk. */
+async function dropTopics(info: ClusterInfo, names: string[]): Promise<void> {
+  const admin = kafkajsClient(info).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: names, timeout: 60_000 });
+  } catch (e) {
+    log(`could not delete ${names.join(",")}: ${String(e)}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Runs `f` while measuring the proxy of `mode` (nothing for direct). */
+async function measured<T>(proxy: KsealChild | undefined, f: () => Promise<T>): Promise<{ result: T; usage?: Usage }> {
+  const w = proxy && new UsageWindow(proxy.pid);
+  w?.start();
+  try {
+    const result = await f();
+    return { result, usage: w?.stop() };
+  } catch (e) {
+    if (proxy) log(`the proxy (pid ${proxy.pid}, ${proxy.child.exitCode === null && proxy.child.signalCode === null ? "running" : `exited ${proxy.child.exitCode ?? proxy.child.signalCode}`}) said:\n${proxy.output().slice(-4000)}`);
+    throw e;
+  }
+}
+
+const rotate = <T>(xs: T[], k: number) => xs.map((_, i) => xs[(i + k) % xs.length]!);
+const fmt = (x: number) => (Math.round(x * 100) / 100).toString();
+
+function machine(info: ClusterInfo) {
+  const model = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model;
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  const git = (args: string[]) => {
+    try {
+      return execFileSync("git", args, { cwd: fileURLToPath(new URL("../../", import.meta.url)), encoding: "utf8" }).trim();
+    } catch {
+      return "";
+    }
+  };
+  return { commit: git(["rev-parse", "--short", "HEAD"]), hostChangesUncommitted: git(["status", "--porcelain", "host", "assembly"]) !== "",
+    cpuModel: model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kafka: info.kafkaVersion, brokers: info.brokers.length, loadavgAtStart: load };
+}
+
+async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Record<Mode, KsealChild>>) {
+  const bootstrap = (m: Mode) => (m === "direct" ? info.bootstrap : proxies[m]!.bootstrap);
+  const cells: Cell[] = o.sizes.flatMap((size) => o.topics.map((topics) => ({ size, topics })));
+  const maxRuns: MaxRun[] = [];
+  const fixedRuns: FixedRun[] = [];
+  for (const cell of cells) {
+    const records = recordsFor(o, cell.size);
+    // Unmeasured warm-up through every path: the broker's, the proxies' and V8's JITs, the KEKs.
+    for (const mode of o.modes) {
+      const t: LoadTarget = { info, bootstrap: bootstrap(mode), topics: await topics(info, cell.topics, o.partitions, `${mode}-warmup`) };
+      const n = Math.max(5_000, Math.round(records / 5));
+      await measured(proxies[mode], () => produceMax(t, n, cell.size, o.producerProps));
+      await measured(proxies[mode], () => consumeMax(t, n, cell.size));
+      await dropTopics(info, t.topics);
+    }
+    log(`${cell.size} B x ${cell.topics} topic(s): warmed up`);
+    for (let round = 0; round < o.rounds; round++) {
+      for (const mode of rotate(o.modes, round)) {
+        const t: LoadTarget = { info, bootstrap: bootstrap(mode), topics: await topics(info, cell.topics, o.partitions, mode) };
+        const p = await measured(proxies[mode], () => produceMax(t, records, cell.size, o.producerProps));
+        maxRuns.push({ cell, mode, round, kind: "produce", ...p });
+        const c = await measured(proxies[mode], () => consumeMax(t, records, cell.size));
+        maxRuns.push({ cell, mode, round, kind: "consume", ...c });
+        await dropTopics(info, t.topics);
+        log(`${cell.size} B x ${cell.topics} topic(s), round ${round + 1}/${o.rounds}, ${mode}: produce ${fmt(p.result.mbPerSec)} MB/s, consume ${fmt(c.result.mbPerSec)} MB/s` +
+          (p.usage ? `, proxy CPU ${fmt(p.usage.cpuSeconds)} s + ${fmt(c.usage!.cpuSeconds)} s, peak RSS ${Math.round(Math.max(p.usage.peakRssMb, c.usage!.peakRssMb))} MiB` : ""));
+      }
+    }
+    if (o.fixedFraction <= 0) continue;
+    const direct = maxRuns.filter((x) => x.cell === cell && x.mode === "direct" && x.kind === "produce").map((x) => x.result.recordsPerSec).sort((a, b) => a - b);
+    const rate = Math.max(100, Math.round(direct[direct.length >> 1]! * o.fixedFraction));
+    const n = Math.round(rate * o.fixedSeconds);
+    const warmup = Math.min(Math.floor(n / 4), rate * 3);
+    for (let round = 0; round < o.rounds; round++) {
+      for (const mode of rotate(o.modes, round)) {
+        const t: LoadTarget = { info, bootstrap: bootstrap(mode), topics: await topics(info, cell.topics, o.partitions, `${mode}-fixed`) };
+        const f = await measured(proxies[mode], () => produceFixed(t, n, cell.size, rate, warmup, o.producerProps));
+        fixedRuns.push({ cell, mode, round, ...f });
+        await dropTopics(info, t.topics);
+        log(`${cell.size} B x ${cell.topics} topic(s), fixed ${rate}/s round ${round + 1}/${o.rounds}, ${mode}: produce p50/p99/p99.9 ${f.result.produce.p50Ms}/${f.result.produce.p99Ms}/${f.result.produce.p999Ms} ms, e2e ${f.result.e2e.p50Ms}/${f.result.e2e.p99Ms}/${f.result.e2e.p999Ms} ms`);
+      }
+    }
+  }
+  return { cells, maxRuns, fixedRuns };
+}
+
+/** Profiles the encrypting proxy: one child for a produce run, another for consuming it back. */
+async function profilePass(o: BenchOptions, info: ClusterInfo, dir: string, main: string | undefined): Promise<{ phase: string; main: ProfileSummary; workers?: ProfileSummary }[]> {
+  const size = o.sizes.includes(1024) ? 1024 : o.sizes[0]!;
+  const records = recordsFor(o, size);
+  const names = await topics(info, 1, o.partitions, "profile");
+  const out: { phase: string; main: ProfileSummary; workers?: ProfileSummary }[] = [];
+  // The same module with its function names kept, so WASM frames read as functions, not indexes.
+  const wasm = namedWasm();
+  for (const phase of ["produce", "consume"] as const) {
+    const profDir = join(dir, `profile-${phase}`);
+    mkdirSync(profDir, { recursive: true });
+    const k = await startKsealChild({ target: info.bootstrap, encrypt: true, dir, name: `profile-${phase}`, kmsFile: "profile-kms.json", cpuProfDir: profDir, main, extraYaml: [`module: { path: ${JSON.stringify(wasm)} }`, ...o.proxyYaml] });
+    try {
+      const t = { info, bootstrap: k.bootstrap, topics: names };
+      const r = phase === "produce" ? await produceMax(t, records, size, o.producerProps) : await consumeMax(t, records, size);
+      log(`profile ${phase}: ${fmt(r.mbPerSec)} MB/s (profiler on)`);
+    } finally {
+      await k.stop();
+    }
+    // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the main thread.
+    const files = readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile"));
+    const isMain = (f: string) => f.split(".")[4] === "0";
+    const workers = files.filter((f) => !isMain(f)).map((f) => join(profDir, f));
+    out.push({
+      phase,
+      main: summarizeProfile(files.filter(isMain).map((f) => join(profDir, f))),
+      ...(workers.length > 0 && { workers: summarizeProfile(workers) }),
+    });
+  }
+  await dropTopics(info, names);
+  return out;
+}
 
 async function main(): Promise<void> {
+  const o = parseBenchArgs(process.argv.slice(2));
+  if (o === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
   let cluster: KafkaCluster | undefined;
-  let info: ClusterInfo | undefined = clusterFromEnv();
+  let info = clusterFromEnv();
   if (!info) {
-    process.stderr.write("bench: starting a 1-broker cluster (full JIT)\n");
+    log("starting a 1-broker cluster (full JIT)");
     cluster = await KafkaCluster.start({ brokers: 1, fullJit: true });
     info = cluster.info;
   }
   const dir = mkdtempSync(join(tmpdir(), "kseal-bench-"));
-  const logger = pino({ level: "warn" });
-  const runtime = await startEncryption(parseEncryptionConfig({ kms: { keyFile: join(dir, "local-kms.json") } }), { logger });
-  const proxy = new KsealProxy({
-    config: applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: info.bootstrap }),
-    filters: [runtime.filter],
-    logger,
-  });
-  await proxy.start();
-  const plain = new KsealProxy({ config: applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: info.bootstrap }), logger });
-  await plain.start();
-  const modes: Mode[] = process.env.KSEAL_BENCH_TRANSPARENT === "0" ? ["direct", "kseal"] : ["direct", "kseal", "transparent"];
-  const bootstrap: Record<Mode, string> = { direct: info.bootstrap, kseal: proxy.bootstrapAddress, transparent: plain.bootstrapAddress };
-  const samples: Record<Mode, Sample[]> = { direct: [], kseal: [], transparent: [] };
-
+  const proxies: Partial<Record<Mode, KsealChild>> = {};
+  const main = o.at ? ksealMainAt(o.at) : undefined;
+  const started = new Date();
   try {
-    for (let r = 0; r < ROUNDS; r++) {
-      const order: Mode[] = r % 2 === 0 ? modes : [...modes].reverse();
-      for (const mode of order) {
-        const target = { info, bootstrap: bootstrap[mode] };
-        const topic = await createTopic(info, { topic: uniqueTopic(`bench-${mode}`), numPartitions: PARTITIONS });
-        const produce = await producerPerf(target, topic, { records: RECORDS, recordSize: RECORD_SIZE, props: { acks: "all" }, timeoutMs: 900_000 });
-        const consume = await consumerPerf(target, topic, { records: RECORDS, timeoutMs: 600_000 });
-        const latencyTopic = await createTopic(info, { topic: uniqueTopic(`bench-lat-${mode}`), numPartitions: PARTITIONS });
-        const latency = await producerPerf(target, latencyTopic, { records: LATENCY_RECORDS, recordSize: RECORD_SIZE, throughput: LATENCY_RATE, props: { acks: "all" } });
-        samples[mode].push({ produce, consume, latency });
-        process.stderr.write(`bench: round ${r + 1} ${mode}: produce ${round(produce.mbPerSec)} MB/s, consume ${round(consume.mbPerSec)} MB/s, latency at ${LATENCY_RATE}/s avg ${latency.avgLatencyMs} ms\n`);
+    const env = { ...machine(info), ...(o.at && { at: o.at, host: main }) };
+    let matrix: Awaited<ReturnType<typeof runMatrix>> | undefined;
+    if (!o.profileOnly) {
+      for (const m of o.modes) {
+        if (m !== "direct") proxies[m] = await startKsealChild({ target: info.bootstrap, encrypt: m === "encrypt", dir, name: m, main, extraYaml: o.proxyYaml });
       }
+      matrix = await runMatrix(o, info, proxies);
+      for (const m of o.modes) await proxies[m]?.stop();
     }
-    const stats = runtime.filter.stats();
-    if (stats.encryptedPartitions === 0 || stats.decryptedPartitions === 0) throw new Error(`kseal did not encrypt and decrypt: ${JSON.stringify(stats)}`);
+    const profile = o.profile ? await profilePass(o, info, dir, main) : [];
 
-    const profile = process.env.KSEAL_BENCH_PROFILE === "0" ? [] : await profileProxy(info, bootstrap.kseal);
-
-    const summary = (m: Mode) => {
-      const s = samples[m];
-      return {
-        produce: {
-          recordsPerSec: round(mean(s.map((x) => x.produce.recordsPerSec)), 1),
-          mbPerSec: round(mean(s.map((x) => x.produce.mbPerSec))),
-          saturatedAvgLatencyMs: round(mean(s.map((x) => x.produce.avgLatencyMs))),
-        },
-        latency: {
-          ratePerSec: LATENCY_RATE,
-          avgMs: round(mean(s.map((x) => x.latency.avgLatencyMs))),
-          p50Ms: round(mean(s.map((x) => x.latency.p50Ms)), 1),
-          p95Ms: round(mean(s.map((x) => x.latency.p95Ms)), 1),
-          p99Ms: round(mean(s.map((x) => x.latency.p99Ms)), 1),
-          maxMs: Math.max(...s.map((x) => x.latency.maxLatencyMs)),
-        },
-        consume: {
-          recordsPerSec: round(mean(s.map((x) => x.consume.recordsPerSec)), 1),
-          mbPerSec: round(mean(s.map((x) => x.consume.mbPerSec))),
-        },
-      };
-    };
-    const direct = summary("direct");
-    const kseal = summary("kseal");
-    const transparent = modes.includes("transparent") ? summary("transparent") : undefined;
-    const ratios = {
-      produce: round(kseal.produce.mbPerSec / direct.produce.mbPerSec, 3),
-      consume: round(kseal.consume.mbPerSec / direct.consume.mbPerSec, 3),
-      addedAvgLatencyMs: round(kseal.latency.avgMs - direct.latency.avgMs),
-      ...(transparent && {
-        transparentProduce: round(transparent.produce.mbPerSec / direct.produce.mbPerSec, 3),
-        transparentConsume: round(transparent.consume.mbPerSec / direct.consume.mbPerSec, 3),
-        transparentAddedAvgLatencyMs: round(transparent.latency.avgMs - direct.latency.avgMs),
-      }),
-    };
-    const targets = { produce: ratios.produce >= 0.75, consume: ratios.consume >= 0.5, latency: ratios.addedAvgLatencyMs <= 3 };
-
-    const all = { direct, kseal, ...(transparent && { transparent }) };
-    const rows: string[][] = [
-      ["", "produce rec/s", "produce MB/s", "consume rec/s", "consume MB/s", `lat avg ms @${LATENCY_RATE}/s`, "p50", "p95", "p99"],
-      ...Object.entries(all).map(([m, s]) => [m, String(s.produce.recordsPerSec), String(s.produce.mbPerSec), String(s.consume.recordsPerSec),
-        String(s.consume.mbPerSec), String(s.latency.avgMs), String(s.latency.p50Ms), String(s.latency.p95Ms), String(s.latency.p99Ms)]),
-      ["kseal/direct", "", `${round(ratios.produce * 100, 1)}%`, "", `${round(ratios.consume * 100, 1)}%`, `${ratios.addedAvgLatencyMs >= 0 ? "+" : ""}${ratios.addedAvgLatencyMs}`, "", "", ""],
-    ];
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    console.log(`\n${RECORDS} records x ${RECORD_SIZE} B, acks=all, ${PARTITIONS} partitions, ${ROUNDS} rounds (means), broker ${info.bootstrap}`);
-    for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
-    console.log(`targets: produce >= 75% ${targets.produce ? "met" : "MISSED"}, consume >= 50% ${targets.consume ? "met" : "MISSED"}, added latency <= 3 ms ${targets.latency ? "met" : "MISSED"}`);
-    if (profile.length > 0) {
-      console.log("\nkseal CPU profile (self time, separate pass through the proxy):");
-      for (const p of profile) console.log(`  ${String(p.percent).padStart(5)}%  ${p.name}`);
+    const summaries = matrix ? summarize(matrix.cells, o.modes, matrix.maxRuns, matrix.fixedRuns) : [];
+    const targets = checkTargets(summaries);
+    if (matrix) {
+      console.log(`\nkseal benchmark, ${started.toISOString()}: ${env.cpuModel}, ${env.cores} cores, ${env.memoryGiB} GiB, Node ${env.node}, Kafka ${env.kafka} (${env.brokers} broker), load avg at start ${env.loadavgAtStart}`);
+      console.log(`${o.rounds} rounds, acks=all, ${o.partitions} partitions per topic, records per max run: ${o.sizes.map((s) => `${recordsFor(o, s)} x ${s} B`).join(", ")}` +
+        (o.fixedFraction > 0 ? `; fixed rate ${o.fixedFraction} x direct's max for ${o.fixedSeconds} s` : "") +
+        (Object.keys(o.producerProps).length ? `; producer ${JSON.stringify(o.producerProps)}` : "") + "\n");
+      console.log(renderTables(summaries, o.modes));
+      if (targets.length) console.log(`\nTargets (1 KiB records)\n${renderTargets(targets)}`);
     }
-    console.log(`BENCH ${JSON.stringify({ records: RECORDS, recordSize: RECORD_SIZE, acks: "all", rounds: ROUNDS, ...all, ratios, targets, filter: stats, profile: profile.slice(0, 10) })}`);
+    for (const p of profile) {
+      console.log(`\nCPU profile of the encrypting proxy, ${p.phase}, main thread (separate, unmeasured pass; 0.5 ms samples):`);
+      console.log(formatSummary(p.main));
+      if (p.workers) console.log(`\n... ${p.phase}, worker threads:\n${formatSummary(p.workers)}`);
+    }
+    const json = o.json ?? fileURLToPath(new URL(`../../build/bench/bench-${started.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url));
+    mkdirSync(dirname(json), { recursive: true });
+    writeFileSync(json, JSON.stringify({ started: started.toISOString(), machine: env, options: o, summaries, targets, runs: matrix, profile }, null, 1) + "\n");
+    console.log(`\nresults: ${json}`);
   } finally {
-    await proxy.stop();
-    await plain.stop();
-    await runtime.close();
+    for (const m of o.modes) await proxies[m]?.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     await cluster?.stop();
   }
-}
-
-/** Samples this process (the proxy) while one produce and one consume run go through it. */
-async function profileProxy(info: ClusterInfo, bootstrap: string): Promise<{ name: string; percent: number }[]> {
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 500 });
-  await session.post("Profiler.start");
-  const topic = await createTopic(info, { topic: uniqueTopic("bench-profile"), numPartitions: PARTITIONS });
-  const n = Math.min(RECORDS, 100_000);
-  await producerPerf({ info, bootstrap }, topic, { records: n, recordSize: RECORD_SIZE, props: { acks: "all" } });
-  await consumerPerf({ info, bootstrap }, topic, { records: n });
-  const { profile } = await session.post("Profiler.stop");
-  session.disconnect();
-  // Self time per function, grouped by name and file.
-  const hits = new Map<string, number>();
-  let total = 0;
-  for (const node of profile.nodes) {
-    const f = node.callFrame;
-    const file = f.url ? f.url.replace(/^.*\/(node_modules\/[^/]+|host|build)\//, "$1/") : "";
-    const name = `${f.functionName || "(anonymous)"}${file ? ` ${file}:${f.lineNumber + 1}` : ""}`;
-    const h = node.hitCount ?? 0;
-    total += h;
-    hits.set(name, (hits.get(name) ?? 0) + h);
-  }
-  return [...hits.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 15)
-    .map(([name, h]) => ({ name, percent: round((100 * h) / total, 1) }));
 }
 
 await main();
