@@ -1,24 +1,23 @@
-// Compressed batches from real clients (Kafka's Java producer, librdkafka via kcat), fetched raw
-// from a real broker: kseal decompresses them to the records produced; the batches kseal
-// recompresses are accepted by the broker (which decompresses them to validate) and read back by
-// the Java console consumer and kcat for every codec.
+// Compressed batches from real clients (Kafka's Java producer, librdkafka via kcat, kafkajs,
+// franz-go), fetched raw from a real broker: kseal decompresses them to the records produced; the
+// batches kseal recompresses are accepted by the broker (which decompresses them to validate) and
+// read back by every client that decodes the codec.
 //
 // KSEAL_WRITE_COMPRESSION_FIXTURES=1 also saves the first captured batch of each client and codec
 // under tests/fixtures/compression/ (checked by tests/host/compression/fixtures.test.ts).
-import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import t from "tap";
 import { CODEC, batchCodec, decompressBatch, recompressBatch, type CodecName } from "../../../host/compression/index.js";
 import {
   CLIENT_CODECS,
   CLIENT_DECODES,
+  CORE_CLIENTS,
+  clientUnavailableReason,
   consume,
   createTopic,
   kafkaUnavailableReason,
   kcatLibrdkafkaVersion,
-  kcatPath,
   produce,
   useCluster,
   type ClientName,
@@ -38,35 +37,11 @@ function records(n: number, tag: string, width = 30): TextRecord[] {
   return Array.from({ length: n }, (_, i) => ({ key: `${tag}-k${i}`, value: `${tag} value ${i} ${"abc".repeat((i % 7) + width / 3)} ü€` }));
 }
 
-// franz-go is driven by a small Go program next to this test (built with the Go toolchain, modules
-// from the Go module proxy); the rig's matrix covers the Java tools, kcat and kafkajs.
-type Client = ClientName | "franz";
-const FRANZ_SRC = path.resolve(import.meta.dirname, "franz");
-const franzVersion = /github\.com\/twmb\/franz-go v(\S+)/.exec(fs.readFileSync(path.join(FRANZ_SRC, "go.mod"), "utf8"))?.[1] ?? "unknown";
+const FRANZ_MOD = path.resolve(import.meta.dirname, "../../rig/franz-go/go.mod");
+const franzVersion = /github\.com\/twmb\/franz-go v(\S+)/.exec(fs.readFileSync(FRANZ_MOD, "utf8"))?.[1] ?? "unknown";
 const kafkajsVersion = (JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../../node_modules/kafkajs/package.json"), "utf8")) as { version: string }).version;
 
-function buildFranz(): { bin?: string; reason?: string } {
-  const bin = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kseal-franzcodec-")), "franzcodec");
-  const r = spawnSync("go", ["build", "-o", bin, "."], { cwd: FRANZ_SRC, encoding: "utf8", timeout: 300_000 });
-  if (r.error) return { reason: `go is not installed (${r.error.message})` };
-  if (r.status !== 0) return { reason: `cannot build the franz-go client: ${(r.stderr || "").trim().slice(-300)}` };
-  return { bin };
-}
-
-function runFranz(bin: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(bin, args, { encoding: "utf8", timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`franz ${args.join(" ")}: ${err.message} ${stderr.trim().slice(-1000)}`)) : resolve(stdout),
-    );
-    child.stdin!.end(input ?? "");
-  });
-}
-
-const lines = (rs: TextRecord[]) => rs.map((r) => `${r.key}\t${r.value}\n`).join("");
-const parseLines = (out: string): TextRecord[] =>
-  out.split("\n").filter((l) => l.length > 0).map((l) => ({ key: l.slice(0, l.indexOf("\t")), value: l.slice(l.indexOf("\t") + 1) }));
-
-function producerName(client: Client, info: ClusterInfo, rdk: string): string {
+function producerName(client: ClientName, info: ClusterInfo, rdk: string): string {
   switch (client) {
     case "java": return `java-kafka-${info.kafkaVersion}`;
     case "kcat": return `kcat-librdkafka-${rdk}`;
@@ -81,25 +56,20 @@ const text = (r: { key: Buffer | null; value: Buffer | null }): TextRecord => ({
 t.test("real clients' compressed batches", { skip: unavailable }, async (t) => {
   const info = await useCluster(t);
   const rdk = kcatLibrdkafkaVersion() ?? "unknown";
-  const franz = buildFranz();
-  if (franz.bin) t.teardown(() => fs.rmSync(path.dirname(franz.bin!), { recursive: true, force: true }));
-  const clients: Client[] = ["java"];
-  if (kcatPath()) clients.push("kcat");
-  else t.comment("kcat not installed: librdkafka not covered");
-  clients.push("kafkajs");
-  if (franz.bin) clients.push("franz");
-  else t.comment(`franz-go not covered: ${franz.reason}`);
+  // The rig's clients: Java, kcat (librdkafka) and kafkajs, and franz-go (kseal-franz) when Go builds it.
+  const clients: ClientName[] = [];
+  for (const c of CORE_CLIENTS) {
+    const reason = await clientUnavailableReason(c);
+    if (reason) t.comment(`${c} not covered: ${reason}`);
+    else clients.push(c);
+  }
   t.comment(`Kafka ${info.kafkaVersion}, librdkafka ${rdk}, kafkajs ${kafkajsVersion}, franz-go ${franzVersion}`);
   const filter = await filterWithKey();
   const clientTarget = { info, bootstrap: info.bootstrap };
-  const writes = (c: Client, codec: CodecName) => c === "franz" || CLIENT_CODECS[c].includes(codec);
-  const reads = (c: Client, codec: CodecName) => c === "franz" || CLIENT_DECODES[c].includes(codec);
-  const produceWith = async (c: Client, topic: string, rs: TextRecord[], codec: CodecName) => {
-    if (c === "franz") await runFranz(franz.bin!, ["-brokers", info.bootstrap, "-topic", topic, "-codec", codec, "produce"], lines(rs));
-    else await produce(c, clientTarget, topic, rs, { codec });
-  };
-  const consumeWith = async (c: Client, topic: string, n: number): Promise<TextRecord[]> =>
-    c === "franz" ? parseLines(await runFranz(franz.bin!, ["-brokers", info.bootstrap, "-topic", topic, "-n", String(n), "consume"])) : consume(c, clientTarget, topic, n);
+  const writes = (c: ClientName, codec: CodecName) => CLIENT_CODECS[c].includes(codec);
+  const reads = (c: ClientName, codec: CodecName) => CLIENT_DECODES[c].includes(codec);
+  const produceWith = (c: ClientName, topic: string, rs: TextRecord[], codec: CodecName) => produce(c, clientTarget, topic, rs, { codec });
+  const consumeWith = (c: ClientName, topic: string, n: number): Promise<TextRecord[]> => consume(c, clientTarget, topic, n);
 
   for (const codecName of CODECS) {
     const codec = CODEC[codecName];
