@@ -64,6 +64,9 @@ export function checkBatch(p: usize, len: i32): i32 {
   batchAttributes = <u32>bswap<u16>(load<u16>(p + OFF_ATTRIBUTES));
   batchRecordsCount = <i32>be32(p + OFF_RECORDS_COUNT);
   if (batchRecordsCount < 0) return S.RECORD_COUNT_MISMATCH;
+  // recordsCount 0 with bytes after the header would pass through unparsed (isPassThrough), and a
+  // broker stores it without reading past the count: plaintext values could reach the log.
+  if (batchRecordsCount == 0 && len > BATCH_OVERHEAD && (batchAttributes & CONTROL_FLAG) == 0) return S.RECORD_COUNT_MISMATCH;
   return S.OK;
 }
 
