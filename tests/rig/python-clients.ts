@@ -63,7 +63,7 @@ export function pythonVenv(): Promise<string> {
     await rm(tmp, { recursive: true, force: true });
     try {
       await sh("python3", ["-m", "venv", tmp], 120_000);
-      await sh(venvPython(tmp), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--only-binary=:all:", "-r", REQUIREMENTS], 10 * 60_000);
+      await sh(venvPython(tmp), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--timeout", "30", "--retries", "2", "--only-binary=:all:", "-r", REQUIREMENTS], 10 * 60_000);
       await writeFile(join(tmp, MARKER), `${requirementsHash()}\n`);
       if (!venvReady(dir)) {
         await rm(dir, { recursive: true, force: true });
