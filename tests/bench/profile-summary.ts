@@ -15,6 +15,8 @@ export interface ProfileEntry {
   name: string;
   selfPercent: number;
   totalPercent: number;
+  /** For code outside host/ (natives, node internals, WASM): the nearest host/ frames above it. */
+  via?: { name: string; percent: number }[];
 }
 
 export interface ProfileSummary {
@@ -72,6 +74,7 @@ export function summarizeProfile(file: string | string[], top = 25): ProfileSumm
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   const files = new Map<string, number>();
+  const via = new Map<string, Map<string, number>>();
   let idle = 0;
   let busy = 0;
   let count = 0;
@@ -80,7 +83,7 @@ export function summarizeProfile(file: string | string[], top = 25): ProfileSumm
     // One sample per entry of p.samples; fall back to hitCount when samples are absent.
     const samples = p.samples ?? p.nodes.flatMap((n) => Array<number>(n.hitCount ?? 0).fill(n.id));
     count += samples.length;
-    const r = tally(p, samples, self, total, files);
+    const r = tally(p, samples, self, total, files, via);
     idle += r.idle;
     busy += r.busy;
   }
@@ -91,14 +94,22 @@ export function summarizeProfile(file: string | string[], top = 25): ProfileSumm
     busySamples: busy,
     idlePercent: Math.round((1000 * idle) / Math.max(1, count)) / 10,
     top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)
-      .map(([name, n]) => ({ name, selfPercent: pct(n), totalPercent: pct(total.get(name) ?? n) })),
+      .map(([name, n]) => {
+        const v = name.includes(" host/") ? undefined : via.get(name);
+        return {
+          name, selfPercent: pct(n), totalPercent: pct(total.get(name) ?? n),
+          ...(v && { via: [...v.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c, k]) => ({ name: c, percent: pct(k) })) }),
+        };
+      }),
     byFile: [...files.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([f, n]) => ({ file: f, selfPercent: pct(n) })),
     hostInclusive: [...total.entries()].filter(([k]) => k.includes(" host/")).sort((a, b) => b[1] - a[1]).slice(0, 20)
       .map(([name, n]) => ({ name, selfPercent: pct(self.get(name) ?? 0), totalPercent: pct(n) })),
   };
 }
 
-function tally(p: CpuProfile, samples: number[], self: Map<string, number>, total: Map<string, number>, files: Map<string, number>) {
+function tally(
+  p: CpuProfile, samples: number[], self: Map<string, number>, total: Map<string, number>, files: Map<string, number>, via: Map<string, Map<string, number>>,
+) {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -120,11 +131,18 @@ function tally(p: CpuProfile, samples: number[], self: Map<string, number>, tota
     self.set(k.key, (self.get(k.key) ?? 0) + 1);
     files.set(k.file, (files.get(k.file) ?? 0) + 1);
     const seen = new Set<string>();
+    let nearestHost: string | undefined;
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const key = keyOf.get(cur)!.key;
+      if (nearestHost === undefined && cur !== id && key.includes(" host/")) nearestHost = key;
       if (seen.has(key) || !byId.has(cur)) continue;
       seen.add(key);
       total.set(key, (total.get(key) ?? 0) + 1);
+    }
+    if (nearestHost !== undefined) {
+      let m = via.get(k.key);
+      if (!m) via.set(k.key, (m = new Map()));
+      m.set(nearestHost, (m.get(nearestHost) ?? 0) + 1);
     }
   }
   return { idle, busy };
@@ -132,7 +150,10 @@ function tally(p: CpuProfile, samples: number[], self: Map<string, number>, tota
 
 export function formatSummary(s: ProfileSummary): string {
   const out = [`${s.file}: ${s.samples} samples, ${s.busySamples} busy (${s.idlePercent}% idle); % of busy samples`, "  self%  total%  function"];
-  for (const e of s.top) out.push(`  ${String(e.selfPercent).padStart(5)}  ${String(e.totalPercent).padStart(6)}  ${e.name}`);
+  for (const e of s.top) {
+    out.push(`  ${String(e.selfPercent).padStart(5)}  ${String(e.totalPercent).padStart(6)}  ${e.name}`);
+    if (e.selfPercent >= 2) for (const v of e.via ?? []) out.push(`                  via ${v.name} (${v.percent}%)`);
+  }
   out.push("  by file (self%):");
   for (const f of s.byFile) out.push(`  ${String(f.selfPercent).padStart(5)}  ${f.file}`);
   out.push("  host functions by inclusive time (total%):");

@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KafkaCluster, clusterFromEnv, createTopic, kafkajsClient, uniqueTopic, type ClusterInfo } from "../rig/index.js";
+import { KafkaCluster, clusterFromEnv, kafkajsClient, uniqueTopic, type ClusterInfo } from "../rig/index.js";
 import { parseBenchArgs, recordsFor, USAGE, type BenchOptions, type Mode } from "./bench-options.js";
 import { checkTargets, renderTables, renderTargets, summarize, type Cell, type FixedRun, type MaxRun } from "./bench-report.js";
 import { ksealMainAt } from "./host-at-revision.js";
@@ -29,9 +29,15 @@ import { namedWasm } from "./wasm-named.js";
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 async function topics(info: ClusterInfo, n: number, partitions: number, tag: string): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(await createTopic(info, { topic: uniqueTopic(`bench-${tag}`), numPartitions: partitions }));
-  return out;
+  const names = Array.from({ length: n }, () => uniqueTopic(`bench-${tag}`));
+  const admin = kafkajsClient(info).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, timeout: 60_000, topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+  } finally {
+    await admin.disconnect();
+  }
+  return names;
 }
 
 /** Each run's data is deleted afterwards, so the full matrix does not fill the disk. */
@@ -84,13 +90,16 @@ async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Re
   const fixedRuns: FixedRun[] = [];
   for (const cell of cells) {
     const records = recordsFor(o, cell.size);
+    // Topics are deleted per cell, not per run: kafkajs' createTopics can trip over a deletion
+    // still in progress on the broker.
+    const used: string[] = [];
     // Unmeasured warm-up through every path: the broker's, the proxies' and V8's JITs, the KEKs.
     for (const mode of o.modes) {
       const t: LoadTarget = { info, bootstrap: bootstrap(mode), topics: await topics(info, cell.topics, o.partitions, `${mode}-warmup`) };
       const n = Math.max(5_000, Math.round(records / 5));
       await measured(proxies[mode], () => produceMax(t, n, cell.size, o.producerProps));
       await measured(proxies[mode], () => consumeMax(t, n, cell.size));
-      await dropTopics(info, t.topics);
+      used.push(...t.topics);
     }
     log(`${cell.size} B x ${cell.topics} topic(s): warmed up`);
     for (let round = 0; round < o.rounds; round++) {
@@ -100,12 +109,18 @@ async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Re
         maxRuns.push({ cell, mode, round, kind: "produce", ...p });
         const c = await measured(proxies[mode], () => consumeMax(t, records, cell.size));
         maxRuns.push({ cell, mode, round, kind: "consume", ...c });
-        await dropTopics(info, t.topics);
+        used.push(...t.topics);
         log(`${cell.size} B x ${cell.topics} topic(s), round ${round + 1}/${o.rounds}, ${mode}: produce ${fmt(p.result.mbPerSec)} MB/s, consume ${fmt(c.result.mbPerSec)} MB/s` +
           (p.usage ? `, proxy CPU ${fmt(p.usage.cpuSeconds)} s + ${fmt(c.usage!.cpuSeconds)} s, peak RSS ${Math.round(Math.max(p.usage.peakRssMb, c.usage!.peakRssMb))} MiB` : ""));
       }
     }
-    if (o.fixedFraction <= 0) continue;
+    if (o.fixedFraction > 0) await fixedRate(cell, used);
+    await dropTopics(info, used);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  return { cells, maxRuns, fixedRuns };
+
+  async function fixedRate(cell: Cell, used: string[]): Promise<void> {
     const direct = maxRuns.filter((x) => x.cell === cell && x.mode === "direct" && x.kind === "produce").map((x) => x.result.recordsPerSec).sort((a, b) => a - b);
     const rate = Math.max(100, Math.round(direct[direct.length >> 1]! * o.fixedFraction));
     const n = Math.round(rate * o.fixedSeconds);
@@ -115,24 +130,24 @@ async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Re
         const t: LoadTarget = { info, bootstrap: bootstrap(mode), topics: await topics(info, cell.topics, o.partitions, `${mode}-fixed`) };
         const f = await measured(proxies[mode], () => produceFixed(t, n, cell.size, rate, warmup, o.producerProps));
         fixedRuns.push({ cell, mode, round, ...f });
-        await dropTopics(info, t.topics);
+        used.push(...t.topics);
         log(`${cell.size} B x ${cell.topics} topic(s), fixed ${rate}/s round ${round + 1}/${o.rounds}, ${mode}: produce p50/p99/p99.9 ${f.result.produce.p50Ms}/${f.result.produce.p99Ms}/${f.result.produce.p999Ms} ms, e2e ${f.result.e2e.p50Ms}/${f.result.e2e.p99Ms}/${f.result.e2e.p999Ms} ms`);
       }
     }
   }
-  return { cells, maxRuns, fixedRuns };
 }
 
 /** Profiles the encrypting proxy: one child for a produce run, another for consuming it back. */
-async function profilePass(o: BenchOptions, info: ClusterInfo, dir: string, main: string | undefined): Promise<{ phase: string; main: ProfileSummary; workers?: ProfileSummary }[]> {
+async function profilePass(o: BenchOptions, info: ClusterInfo, dir: string, main: string | undefined, stamp: string): Promise<{ phase: string; dir: string; main: ProfileSummary; workers?: ProfileSummary }[]> {
   const size = o.sizes.includes(1024) ? 1024 : o.sizes[0]!;
   const records = recordsFor(o, size);
   const names = await topics(info, 1, o.partitions, "profile");
-  const out: { phase: string; main: ProfileSummary; workers?: ProfileSummary }[] = [];
+  const out: { phase: string; dir: string; main: ProfileSummary; workers?: ProfileSummary }[] = [];
   // The same module with its function names kept, so WASM frames read as functions, not indexes.
   const wasm = namedWasm();
   for (const phase of ["produce", "consume"] as const) {
-    const profDir = join(dir, `profile-${phase}`);
+    // Kept under build/bench/ so they can be opened in Chrome DevTools (Performance tab).
+    const profDir = fileURLToPath(new URL(`../../build/bench/profile-${stamp}/${phase}/`, import.meta.url));
     mkdirSync(profDir, { recursive: true });
     const k = await startKsealChild({ target: info.bootstrap, encrypt: true, dir, name: `profile-${phase}`, kmsFile: "profile-kms.json", cpuProfDir: profDir, main, extraYaml: [`module: { path: ${JSON.stringify(wasm)} }`, ...o.proxyYaml] });
     try {
@@ -148,6 +163,7 @@ async function profilePass(o: BenchOptions, info: ClusterInfo, dir: string, main
     const workers = files.filter((f) => !isMain(f)).map((f) => join(profDir, f));
     out.push({
       phase,
+      dir: profDir,
       main: summarizeProfile(files.filter(isMain).map((f) => join(profDir, f))),
       ...(workers.length > 0 && { workers: summarizeProfile(workers) }),
     });
@@ -183,7 +199,7 @@ async function main(): Promise<void> {
       matrix = await runMatrix(o, info, proxies);
       for (const m of o.modes) await proxies[m]?.stop();
     }
-    const profile = o.profile ? await profilePass(o, info, dir, main) : [];
+    const profile = o.profile ? await profilePass(o, info, dir, main, started.toISOString().replace(/[:.]/g, "-")) : [];
 
     const summaries = matrix ? summarize(matrix.cells, o.modes, matrix.maxRuns, matrix.fixedRuns) : [];
     const targets = checkTargets(summaries);
@@ -196,7 +212,7 @@ async function main(): Promise<void> {
       if (targets.length) console.log(`\nTargets (1 KiB records)\n${renderTargets(targets)}`);
     }
     for (const p of profile) {
-      console.log(`\nCPU profile of the encrypting proxy, ${p.phase}, main thread (separate, unmeasured pass; 0.5 ms samples):`);
+      console.log(`\nCPU profile of the encrypting proxy (${p.dir}), ${p.phase}, main thread (separate, unmeasured pass; 0.5 ms samples):`);
       console.log(formatSummary(p.main));
       if (p.workers) console.log(`\n... ${p.phase}, worker threads:\n${formatSummary(p.workers)}`);
     }
@@ -210,5 +226,13 @@ async function main(): Promise<void> {
     await cluster?.stop();
   }
 }
+
+// kafkajs' admin can leave a metadata retry's rejection unhandled (UNKNOWN_TOPIC_OR_PARTITION
+// while a new topic propagates); a retriable Kafka error there is not the benchmark's failure.
+process.on("unhandledRejection", (e: unknown) => {
+  const k = e as { name?: string; retriable?: boolean; message?: string };
+  if (k?.name === "KafkaJSProtocolError" && k.retriable) log(`ignored a stray kafkajs rejection: ${k.message}`);
+  else throw e;
+});
 
 await main();
