@@ -13,31 +13,32 @@ import { randomBytes } from "node:crypto";
 import t from "tap";
 import {
   ALL_CLIENTS, CLIENT_CODECS, CLIENT_DECODES, clientUnavailableReason, consume, containsBytes, createTopic,
-  kafkaUnavailableReason, kcatPath, produce, pythonClientVersions, rawLog, uniqueTopic, useCluster,
-  type ClientName, type ClusterInfo, type Codec, type TextRecord,
+  kafkaTool, kafkaUnavailableReason, kcatPath, parseDumpLog, produce, pythonClientVersions, rawLog, segmentFiles,
+  uniqueTopic, useCluster, type ClientName, type ClusterInfo, type Codec, type LogBatch, type TextRecord,
 } from "../../rig/index.js";
 import { startEncryptingProxy } from "../encryption/encryption-harness.js";
 import { renderMarkdown, type Cell, type ClientReport, type InteropResults, type MatrixRow } from "../../interop/matrix-results.js";
 import { spawnSync } from "node:child_process";
 
 const CODECS: Codec[] = ["none", "gzip", "snappy", "lz4", "zstd"];
-const CODEC_NAME = ["none", "gzip", "snappy", "lz4", "zstd"];
 const PER_BATCH = 6;
 /** librdkafka sends a batch uncompressed when compressing would not shrink it. */
 const MAY_SKIP_COMPRESSION: ClientName[] = ["kcat", "confluent"];
 
 const sortKey = (r: TextRecord) => `${r.key}\u0000${r.value}\u0000${JSON.stringify(r.headers ?? [])}`;
 
-/** Codec names of every batch in a raw segment file (record batch v2: batchLength @8, attributes @21). */
-function storedCodecs(log: Uint8Array): string[] {
-  const b = Buffer.from(log.buffer, log.byteOffset, log.byteLength);
-  const out: string[] = [];
-  for (let off = 0; off + 61 <= b.length; ) {
-    const len = b.readInt32BE(off + 8);
-    if (len <= 0) break;
-    const attrs = b.readInt16BE(off + 21);
-    if ((attrs & 0x20) === 0) out.push(CODEC_NAME[attrs & 7] ?? `codec ${attrs & 7}`);
-    off += 12 + len;
+/** Kafka's own reading (DumpLogSegments, which decompresses) of every topic's stored batches, in one JVM. */
+async function dumpTopics(info: ClusterInfo, topics: string[]): Promise<Map<string, LogBatch[]>> {
+  const fileTopic = new Map<string, string>();
+  for (const topic of topics) for (const f of segmentFiles(info, topic)) fileTopic.set(f, topic);
+  const res = await kafkaTool(info, "dump-log", ["--files", [...fileTopic.keys()].join(","), "--deep-iteration", "--print-data-log"]);
+  const out = new Map<string, LogBatch[]>(topics.map((tp) => [tp, []]));
+  // The output is "Dumping <file>" followed by that file's batches, file after file.
+  for (const part of res.stdout.split(/^Dumping /m).slice(1)) {
+    const file = part.slice(0, part.indexOf("\n")).trim();
+    const topic = fileTopic.get(file);
+    if (!topic) throw new Error(`dump-log printed an unexpected file ${file}`);
+    out.get(topic)!.push(...parseDumpLog(part));
   }
   return out;
 }
@@ -128,15 +129,23 @@ else {
     });
     for (const row of rows) t.equal(row.produce.result, "pass", `${row.producer} produces ${row.codec} through kseal${row.produce.note ? `: ${row.produce.note}` : ""}`);
 
-    // At rest: ciphertext only, each batch in its producer's codec.
+    // At rest: ciphertext only, each batch in its producer's codec, as the segment files hold it
+    // and as Kafka itself reads it (decompressed).
     const atRest: InteropResults["atRest"] = [];
+    const dumped = await dumpTopics(info, [...topics.values()]);
     for (const codec of CODECS) {
       const log = rawLog(info, topics.get(codec)!);
-      const stored = storedCodecs(log);
-      const plaintextFound = containsBytes(log, secret);
+      const batches = dumped.get(topics.get(codec)!)!;
+      const recs = batches.flatMap((b) => b.records);
+      const stored = batches.map((b) => b.codec);
+      const plaintextFound = containsBytes(log, secret) || recs.some((r) => r.payload?.includes(secret));
       atRest.push({ codec, plaintextFound, storedCodecs: [...new Set(stored)] });
-      t.notOk(plaintextFound, `${codec} topic: no plaintext value on the broker`);
+      t.notOk(plaintextFound, `${codec} topic: no plaintext value on the broker, in the raw files or decompressed by Kafka`);
       const writers = rows.filter((r) => r.codec === codec && r.produce.result === "pass");
+      t.equal(recs.length, writers.length * PER_BATCH, `${codec} topic: Kafka reads ${recs.length} records`);
+      t.ok(recs.every((r) => r.payload), `${codec} topic: Kafka printed every stored value (so the plaintext check sees them)`);
+      t.ok(recs.every((r) => r.headerKeys.startsWith("[kroxylicious.io/encryption,interop-producer,interop-codec,note")),
+        `${codec} topic: every record carries the encryption header first, then its own (${recs[0]?.headerKeys})`);
       const allowed = new Set([codec, ...(writers.some((r) => MAY_SKIP_COMPRESSION.includes(r.producer as ClientName)) ? ["none"] : [])]);
       t.ok(stored.length >= writers.length && stored.every((c) => allowed.has(c)), `${codec} topic: ${writers.length} producers' batches stored as ${stored.join(",")}`);
       if (codec !== "none" && writers.length) t.ok(stored.includes(codec), `${codec} topic: ${codec} batches on the broker`);
