@@ -24,6 +24,7 @@ export const ERRORS = {
   UPSTREAM_CLOSED: { summary: "the target broker closed the connection", retriable: true },
   TOO_MANY_IN_FLIGHT: { summary: "too many requests in flight on one connection", retriable: true },
   UNKNOWN_NODE: { summary: "no proxy port is mapped to this broker node", retriable: true },
+  CLIENT_MEMORY_LIMIT: { summary: "incomplete request frames over all connections exceed limits.clientPartialFramesMaxBytes; the largest was closed", retriable: true },
   FRAME_TIMEOUT: { summary: "a request frame arrived too slowly (limits.clientFrameWindowMs)", retriable: true },
   // Configuration
   CONFIG_INVALID: { summary: "configuration is invalid", retriable: false },

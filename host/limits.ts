@@ -66,6 +66,14 @@ export const LIMITS = {
   /** Bytes a partial request frame must grow by per clientFrameWindowMs (about 2 KiB/s): any
    * real network link is far faster, a byte-trickling client is not. */
   clientFrameMinBytesPerWindow: 64 * 1024,
+  /** Bytes held in incomplete client request frames, summed over every connection of the
+   * process. Each connection's partial frame is bounded by maxFrameBytes, but many clients that
+   * send just fast enough to pass clientFrameWindowMs could together hold gigabytes; past this
+   * total the connection holding the largest partial frame is closed (CLIENT_MEMORY_LIMIT), which
+   * is the slow sender, since a normal client's frame is complete within milliseconds. Twice the
+   * default maxFrameBytes (two largest frames in flight at once) and 256 times a Java producer's
+   * 1 MiB max.request.size. */
+  clientPartialFramesMaxBytes: 256 * 1024 * 1024,
   /** Frame reader: chunks of at most this many bytes count as small (see the next two). */
   frameReaderSmallChunkBytes: 1024,
   /** Frame reader: once this many chunks are pending for one partial frame, further small chunks

@@ -69,6 +69,14 @@ type PauseReason = "connecting" | "in-flight" | "upstream-full" | "client-full" 
 
 let nextConnectionId = 1;
 
+/** Bytes held in incomplete client frames over every connection (LIMITS.clientPartialFramesMaxBytes). */
+const partialFrames = { bytes: 0, holders: new Set<ClientConnection>() };
+
+/** Bytes the process holds in incomplete client request frames now (for tests and metrics). */
+export function partialFrameBytes(): number {
+  return partialFrames.bytes;
+}
+
 export class ClientConnection {
   readonly id = nextConnectionId++;
   private upstream: net.Socket | undefined;
@@ -83,6 +91,8 @@ export class ClientConnection {
   private frameTimer: NodeJS.Timeout | undefined;
   private windowBytes = 0;
   private windowFrames = 0;
+  /** This connection's share of partialFrames.bytes. */
+  private partialBytes = 0;
   /** Requests go upstream in order; this chain serialises those that need async filters. */
   private chain: Promise<void> = Promise.resolve();
   private chainDepth = 0;
@@ -154,6 +164,8 @@ export class ClientConnection {
           if (this.closed) return;
           this.log.info("broker closed the connection; closing the client connection");
           this.closed = true;
+          this.stopFrameTimer();
+          this.countPartial(0);
           this.client.end();
           // A client that never closes its side must not keep the socket forever.
           setTimeout(() => this.client.destroy(), LIMITS.clientEndGraceMs).unref();
@@ -187,6 +199,8 @@ export class ClientConnection {
         }
         if (this.queue.size === 0 && this.chainDepth === 0 && this.client.writableLength === 0) {
           this.closed = true;
+          this.stopFrameTimer();
+          this.countPartial(0);
           this.client.end();
           this.upstream?.destroy();
           setTimeout(() => this.client.destroy(), LIMITS.clientEndGraceMs).unref();
@@ -205,6 +219,7 @@ export class ClientConnection {
     if (this.closed) return;
     this.closed = true;
     this.stopFrameTimer();
+    this.countPartial(0);
     this.client.destroy();
     this.upstream?.destroy();
     this.host.onClosed(this);
@@ -261,6 +276,11 @@ export class ClientConnection {
     }
     if (this.clientFrames.inFrame) this.startFrameTimer();
     else this.stopFrameTimer();
+    this.countPartial(this.clientFrames.bufferedBytes);
+    if (partialFrames.bytes > LIMITS.clientPartialFramesMaxBytes) {
+      enforcePartialFrameBudget();
+      if (this.closed) return;
+    }
     if (this.held.length > 0 && !this.dialed) this.dialUpstreamOnce();
     this.drainHeld();
   }
@@ -290,6 +310,23 @@ export class ClientConnection {
       return;
     }
     this.startFrameTimer();
+  }
+
+  private countPartial(bytes: number): void {
+    partialFrames.bytes += bytes - this.partialBytes;
+    this.partialBytes = bytes;
+    if (bytes > 0) partialFrames.holders.add(this);
+    else partialFrames.holders.delete(this);
+  }
+
+  /** Closes this connection because its partial frame is the largest while the budget is exceeded. */
+  evictForBudget(): void {
+    const detail = `${this.partialBytes} bytes of an incomplete frame; ${partialFrames.bytes} held over all connections, limit ${LIMITS.clientPartialFramesMaxBytes}`;
+    this.fail("incomplete request frames over the memory limit", new KsealError("CLIENT_MEMORY_LIMIT", detail));
+  }
+
+  get partialFrameBytes(): number {
+    return this.partialBytes;
   }
 
   /** The client socket saw no traffic for LIMITS.clientIdleTimeoutMs. */
@@ -513,6 +550,18 @@ export class ClientConnection {
       nodeId: this.target.kind === "node" ? this.target.nodeId : undefined,
       header,
     };
+  }
+}
+
+/** Closes the connections with the largest partial frames until the total is within the limit. */
+function enforcePartialFrameBudget(): void {
+  while (partialFrames.bytes > LIMITS.clientPartialFramesMaxBytes && partialFrames.holders.size > 0) {
+    let largest: ClientConnection | undefined;
+    for (const c of partialFrames.holders) if (!largest || c.partialFrameBytes > largest.partialFrameBytes) largest = c;
+    const before = partialFrames.bytes;
+    largest!.evictForBudget();
+    // fail() releases its bytes through close(); never loop on a connection that did not.
+    if (partialFrames.bytes === before) partialFrames.holders.delete(largest!);
   }
 }
 
