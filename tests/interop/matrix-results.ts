@@ -57,7 +57,7 @@ export function renderMarkdown(r: InteropResults): string {
   out.push("| Codec topic | Plaintext on the broker | Batch codecs stored |", "|---|---|---|");
   for (const a of r.atRest) out.push(`| ${a.codec} | ${a.plaintextFound ? "**FOUND**" : "none"} | ${a.storedCodecs.join(", ")} |`);
   const notes = r.rows.flatMap((row) => [
-    ...(row.produce.note ? [`- ${row.producer} ${row.codec} produce: ${row.produce.note}`] : []),
+    ...(row.produce.result === "fail" && row.produce.note ? [`- ${row.producer} ${row.codec} produce: ${row.produce.note}`] : []),
     ...Object.entries(row.consumers)
       .filter(([, c]) => c.result === "fail" && c.note)
       .map(([name, c]) => `- ${row.producer} ${row.codec} → ${name}: ${c.note}`),

@@ -196,7 +196,12 @@ else {
       kafkaVersion: info.kafkaVersion,
       recordsPerBatch: PER_BATCH,
       clients: reports,
-      rows,
+      // With a row for each codec a client cannot write, so the table shows every gap.
+      rows: clients.flatMap((producer) => CODECS.map((codec): MatrixRow =>
+        rows.find((r) => r.producer === producer && r.codec === codec) ?? {
+          producer, codec, produce: { result: "n/a", note: `${producer} cannot write ${codec}` },
+          consumers: Object.fromEntries(clients.map((c) => [c, { result: "n/a" }])),
+        })),
       atRest,
       wallSeconds: (Date.now() - started) / 1000,
     };
