@@ -7,7 +7,9 @@
 // raw: one raw snappy block (librdkafka and franz-go write this; snappy-java and librdkafka
 //   read it when the magic is absent).
 // A raw snappy block starts with its uncompressed length as an unsigned LEB128 varint, which is
-// how the size limit is checked before anything is allocated.
+// how the size limit is checked before anything is allocated. Its elements are literals (tag,
+// optional length bytes, the bytes) and copies of 2, 3 or 5 bytes yielding 4-11, 1-64 and 1-64
+// bytes, so a block decodes to at most 64/3 times its size.
 //
 // kseal always writes xerial, the one framing every Kafka client reads.
 import { compressSync, uncompressSync } from "snappy";
@@ -75,9 +77,15 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Buffer {
   return out;
 }
 
+/** Most bytes one byte of a raw snappy block can decode to: a 3-byte copy yields at most 64. */
+const MAX_EXPANSION = 64 / 3;
+
 function rawBlock(block: Uint8Array, maxBytes: number, what: string): Buffer {
   const declared = uncompressedLength(block, what);
   if (declared > maxBytes) throw new KsealError("COMPRESSION_TOO_LARGE", `${what} declares ${declared} bytes, over the ${maxBytes} left`);
+  // The decoder allocates the declared size up front: a few bytes declaring 46 MB would cost a
+  // 46 MB allocation per batch before failing.
+  if (declared > Math.ceil(block.length * MAX_EXPANSION)) throw new KsealError("COMPRESSION_CORRUPT", `${what} of ${block.length} bytes declares ${declared} bytes, more than it can hold`);
   let out: Buffer;
   try {
     out = uncompressSync(block, { asBuffer: true }) as Buffer;

@@ -84,7 +84,8 @@ export async function runCase<M>(target: FuzzTarget<M>, seeds: readonly Seed<M>[
   }
   outcome.ms = performance.now() - start;
   if (!outcome.failure && outcome.ms > budgetMs) {
-    outcome.failure = failureOf(target.name, runSeed, index, c as FuzzCase<unknown>, "slow", new Error(`case took ${outcome.ms.toFixed(0)} ms, budget ${budgetMs} ms`));
+    // Over its budget counts as a hang (a real endless loop is caught by run.ts's watchdog).
+    outcome.failure = failureOf(target.name, runSeed, index, c as FuzzCase<unknown>, "hang", new Error(`case took ${outcome.ms.toFixed(0)} ms, budget ${budgetMs} ms`));
   }
   return outcome;
 }

@@ -139,12 +139,10 @@ async function fuzz(a: Args): Promise<number> {
       stderrTail = (stderrTail + d.toString()).slice(-4000);
     });
     let last = performance.now();
-    let current = { target: plan[0]!.target, lastDone: plan[0]!.from - 1, started: -1 };
+    let current = { target: plan[0]!.target, from: plan[0]!.from, lastDone: plan[0]!.from - 1, started: -1 };
     let reason: "hang" | undefined;
     let finished = false;
     let lastPrint = performance.now();
-    let doneAtStart = doneCases;
-    let childCases = 0;
     const watchdog = setInterval(() => {
       const now = performance.now();
       if (now - last > a.hangMs && !reason) {
@@ -154,7 +152,7 @@ async function fuzz(a: Args): Promise<number> {
       if (now - lastPrint > 3000) {
         lastPrint = now;
         const secs = (now - started) / 1000;
-        const n = doneAtStart + childCases;
+        const n = doneCases + Math.max(0, current.lastDone + 1 - current.from);
         console.log(`[${secs.toFixed(0).padStart(4)} s] ${n.toLocaleString("en")}/${total.toLocaleString("en")} cases, ${(n / secs).toFixed(0)}/s, target ${current.target}${pinpoint ? " (pinpointing)" : ""}, failures ${failures.length}, worker RSS ${mib(rssPeak)} peak`);
       }
     }, 250);
@@ -162,7 +160,7 @@ async function fuzz(a: Args): Promise<number> {
       last = performance.now();
       switch (m.type) {
         case "setup":
-          current = { target: m.target, lastDone: plan.find((p) => p.target === m.target)!.from - 1, started: -1 };
+          current = { target: m.target, from: plan.find((p) => p.target === m.target)!.from, lastDone: plan.find((p) => p.target === m.target)!.from - 1, started: -1 };
           summaries.set(m.target, { ...(summaries.get(m.target) ?? emptySummary()), setupMs: m.ms, seeds: m.seeds });
           break;
         case "case":
@@ -170,7 +168,6 @@ async function fuzz(a: Args): Promise<number> {
           break;
         case "progress":
           current.lastDone = m.lastDone;
-          childCases = m.cases;
           rssPeak = Math.max(rssPeak, m.rss);
           heapPeak = Math.max(heapPeak, m.heapUsed);
           break;
@@ -193,8 +190,6 @@ async function fuzz(a: Args): Promise<number> {
           rssPeak = Math.max(rssPeak, m.rssPeak);
           heapPeak = Math.max(heapPeak, m.heapPeak);
           doneCases += m.stats.cases;
-          doneAtStart = doneCases;
-          childCases = 0;
           queue = queue.filter((q) => q.target !== m.stats.target || pinpoint);
           if (pinpoint) queue[0]!.from = Math.min(queue[0]!.to, pinpointUntil!.to);
           break;

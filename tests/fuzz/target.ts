@@ -29,7 +29,7 @@ export interface FuzzTarget<M = unknown> {
   close?(): Promise<void>;
 }
 
-export type FindingKind = "crash" | "slow" | "hang" | "memory" | "plaintext" | "trap" | "leak" | "invariant";
+export type FindingKind = "crash" | "hang" | "memory" | "plaintext" | "trap" | "leak" | "invariant";
 
 /** An oracle violation detected by a target (not a foreign exception). */
 export class Finding extends Error {
