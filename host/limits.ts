@@ -30,6 +30,9 @@ export const LIMITS = {
   /** Longest a sandbox worker may take to start, load a module and run its self-test: thread
    * start and compilation take well under a second; past this the module hangs in its start-up. */
   sandboxStartTimeoutMs: 15_000,
+  /** Longest wait before respawning a sandbox worker after workers kept dying in start-up (the
+   * wait doubles from 100 ms per failure in a row): a broken install must not spin the CPU. */
+  sandboxRespawnMaxDelayMs: 10_000,
   /** Calls queued for the sandbox pool before callers are refused: bounds memory held by batches
    * waiting for a worker (each at most wasmMaxBatchBytes) under overload. */
   sandboxMaxQueued: 10_000,
@@ -74,6 +77,13 @@ export const LIMITS = {
    * default maxFrameBytes (two largest frames in flight at once) and 256 times a Java producer's
    * 1 MiB max.request.size. */
   clientPartialFramesMaxBytes: 256 * 1024 * 1024,
+  /** Bytes of broker responses one connection may hold between reading them from the broker and
+   * writing them to the client (waiting for the encryption filter, or for an earlier response);
+   * past it the proxy stops reading from that broker connection until some are written. One
+   * response of any size always passes. A consumer has one Fetch in flight per broker, of at most
+   * fetch.max.bytes (50 MiB default), which fits; a client pipelining many large Fetches does not
+   * make the proxy hold them all. */
+  maxPendingResponseBytesPerConnection: 64 * 1024 * 1024,
   /** Frame reader: chunks of at most this many bytes count as small (see the next two). */
   frameReaderSmallChunkBytes: 1024,
   /** Frame reader: once this many chunks are pending for one partial frame, further small chunks

@@ -63,9 +63,13 @@ interface Pending {
   slot?: Slot<Pending>;
   /** performance.now() when the request was read (for the latency metric). */
   readAt?: number;
+  /** Size of its response frame as read from the broker, counted until it is written. */
+  responseBytes?: number;
 }
 
 type PauseReason = "connecting" | "in-flight" | "upstream-full" | "client-full" | "draining";
+/** Why the broker socket is not being read. */
+type UpstreamPause = "client-full" | "responses";
 
 let nextConnectionId = 1;
 
@@ -93,6 +97,9 @@ export class ClientConnection {
   private windowFrames = 0;
   /** This connection's share of partialFrames.bytes. */
   private partialBytes = 0;
+  private readonly upstreamPaused = new Set<UpstreamPause>();
+  /** Bytes of responses read from the broker and not yet written to the client. */
+  private pendingResponseBytes = 0;
   /** Requests go upstream in order; this chain serialises those that need async filters. */
   private chain: Promise<void> = Promise.resolve();
   private chainDepth = 0;
@@ -108,7 +115,7 @@ export class ClientConnection {
     private readonly client: net.Socket,
     readonly target: ConnectionTarget,
   ) {
-    this.queue = new ResponseQueue<Pending>((out) => this.writeClient(out));
+    this.queue = new ResponseQueue<Pending>((out, p) => this.writeClient(out, p));
     this.clientFrames = new FrameReader({
       maxFrameBytes: host.limits.maxFrameBytes,
       onFrame: (f) => {
@@ -141,7 +148,7 @@ export class ClientConnection {
     c.on("error", (e) => this.log.debug({ err: e.message }, "client socket error"));
     c.on("close", () => this.close());
     c.on("drain", () => {
-      this.upstream?.resume();
+      this.resumeUpstream("client-full");
       this.resume("client-full");
     });
   }
@@ -241,6 +248,16 @@ export class ClientConnection {
     if (!this.paused.delete(r) || this.closed) return;
     if (r === "in-flight" || r === "connecting") this.drainHeld();
     if (this.paused.size === 0 && !this.closed) this.client.resume();
+  }
+
+  private pauseUpstream(r: UpstreamPause): void {
+    if (this.upstreamPaused.size === 0) this.upstream?.pause();
+    this.upstreamPaused.add(r);
+  }
+
+  private resumeUpstream(r: UpstreamPause): void {
+    if (!this.upstreamPaused.delete(r) || this.closed) return;
+    if (this.upstreamPaused.size === 0) this.upstream?.resume();
   }
 
   private async connectUpstream(): Promise<net.Socket> {
@@ -473,6 +490,10 @@ export class ClientConnection {
   private onUpstreamFrame(frame: Buffer): void {
     const p = this.awaiting.shift();
     if (!p || !p.slot) throw new KsealError("FRAME_MALFORMED", "response with no request awaiting it");
+    p.responseBytes = frame.length;
+    this.pendingResponseBytes += frame.length;
+    // Responses waiting for filters (or for earlier slots) are held in memory: stop reading more.
+    if (this.pendingResponseBytes > LIMITS.maxPendingResponseBytesPerConnection) this.pauseUpstream("responses");
     if (p.readAt !== undefined && !p.decodeResponse) this.host.observer?.response(p.header.apiKey, performance.now() - p.readAt);
     if (p.kind === "raw") {
       this.queue.complete(p.slot, [frame]);
@@ -517,7 +538,11 @@ export class ClientConnection {
     return Buffer.concat([frame.subarray(0, bodyStart), codec.encodeResponse(msg, version)]);
   }
 
-  private writeClient(out: Buffer[]): void {
+  private writeClient(out: Buffer[], p: Pending): void {
+    if (p.responseBytes !== undefined) {
+      this.pendingResponseBytes -= p.responseBytes;
+      if (this.pendingResponseBytes <= LIMITS.maxPendingResponseBytesPerConnection) this.resumeUpstream("responses");
+    }
     if (this.closed) return;
     const c = this.client;
     let ok = true;
@@ -532,7 +557,7 @@ export class ClientConnection {
     this.host.observer?.bytes("client_out", n);
     if (!ok) {
       // The client is not reading fast enough: stop reading responses and requests until it drains.
-      this.upstream?.pause();
+      this.pauseUpstream("client-full");
       this.pause("client-full");
     }
     if (this.paused.has("in-flight") && this.queue.size < this.host.limits.maxInFlightPerConnection) {

@@ -1,13 +1,18 @@
 // Connection resource limits against a scripted broker, with the limits shrunk so they trigger in
 // milliseconds: broker dialed on the first request only, idle connections closed, slow request
 // frames closed (FRAME_TIMEOUT), the process-wide budget for incomplete frames (the largest
-// holder closed), and no reading from a client that does not read its responses.
+// holder closed), no reading from a client that does not read its responses, and no reading
+// from the broker while responses wait for a slow filter.
 import net from "node:net";
 import { pino } from "pino";
 import t, { type Test } from "tap";
 import { applyConfig, DEFAULT_CONFIG } from "../../../host/config/proxy-config.js";
 import { LIMITS } from "../../../host/limits.js";
+import type { ApiCodec } from "../../../host/protocol/codec.js";
+import { proxyCodecFor } from "../../../host/proxy/codecs.js";
 import { partialFrameBytes } from "../../../host/proxy/connection.js";
+import type { ProxyFilter } from "../../../host/proxy/filter.js";
+import type { ProxyObserver } from "../../../host/proxy/observer.js";
 import { KsealProxy } from "../../../host/proxy/proxy.js";
 import { rawClient, requestV1, startFakeBroker, type FakeBroker } from "../../clients/fake-broker.js";
 
@@ -175,4 +180,48 @@ t.test("a client that does not read its responses is not read from either", asyn
     });
   });
   t.equal(got, N, "once the client reads, every response arrives");
+});
+
+t.test("responses waiting for a slow filter: the broker is not read past the pending limit", async (t) => {
+  withLimits(t, { maxPendingResponseBytesPerConnection: 1024 * 1024 });
+  const big = Buffer.alloc(256 * 1024, 9);
+  const broker = await startFakeBroker((req) => Buffer.concat([req.subarray(4, 8), big]));
+  t.teardown(() => broker.close());
+  const codec = { apiKey: 2, name: "ListOffsets", minVersion: 0, maxVersion: 20, flexibleFrom: 6, decodeRequest: (b: Buffer) => b, encodeRequest: (m: unknown) => m as Buffer, decodeResponse: (b: Buffer) => b, encodeResponse: (m: unknown) => m as Buffer } as unknown as ApiCodec<unknown, unknown>;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const slow: ProxyFilter = {
+    name: "slow",
+    wantsResponse: (k) => k === 2,
+    async onResponse() {
+      await gate;
+      return false;
+    },
+  };
+  let upstreamIn = 0;
+  const observer: ProxyObserver = {
+    connectionOpened() {},
+    connectionClosed() {},
+    request() {},
+    response() {},
+    connectionError() {},
+    bytes(d, n) {
+      if (d === "upstream_in") upstreamIn += n;
+    },
+  };
+  const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: `127.0.0.1:${broker.port}` });
+  const proxy = new KsealProxy({ config, logger: quiet, filters: [slow], observer, codecFor: (k) => (k === 2 ? codec : proxyCodecFor(k)) });
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  const c = await rawClient(proxy.bootstrapPort);
+  t.teardown(() => c.sock.destroy());
+  const N = 60; // 15 MiB of responses
+  for (let i = 0; i < N; i++) c.send(requestV1(2, 1, i, Buffer.from("q")));
+  await sleep(1000);
+  // The limit, one response past it, and what the socket read ahead of the frame it stopped in.
+  t.ok(upstreamIn < 3 * 1024 * 1024, `${(upstreamIn / 1048576).toFixed(2)} MiB read from the broker while every response waits (limit 1 MiB)`);
+  open();
+  const got: number[] = [];
+  for (let i = 0; i < N; i++) got.push((await c.next(10_000)).readInt32BE(0));
+  t.same(got, Array.from({ length: N }, (_, i) => i), "every response arrives, in order, once the filter lets them go");
 });

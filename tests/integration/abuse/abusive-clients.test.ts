@@ -2,7 +2,7 @@
 // must keep being served:
 //  (b) a size prefix just below the frame limit, then bytes trickled (and one that stalls): no
 //      up-front allocation, closed by the frame window limit (FRAME_TIMEOUT);
-//  (c) a client that pipelines 2,000 one-MiB Fetches and never reads: backpressure keeps the
+//  (c) a client that pipelines 2,000 4-MiB Fetches and never reads: backpressure keeps the
 //      proxy's memory bounded;
 //  (d) Metadata, Produce and Fetch requests naming 5,000 topics / partitions: answered.
 import net from "node:net";
@@ -113,7 +113,7 @@ else {
     const afterPrefix = p.sample();
     t.ok(afterPrefix.rssMb - base.rssMb < 50, `no up-front allocation for a ${size}-byte frame: RSS ${base.rssMb.toFixed(1)} → ${afterPrefix.rssMb.toFixed(1)} MB`);
 
-    // (c) 2,000 pipelined Fetches of up to 1 MiB each, responses never read.
+    // (c) 2,000 pipelined Fetches of up to 4 MiB each, responses never read.
     await fill(p.bootstrap, big, 4_000, 1024);
     const leader = await leaderAddress(p.bootstrap, big);
     const { host, port } = splitHostPort(leader);
@@ -127,7 +127,7 @@ else {
     const FETCHES = 2_000;
     const reqs: Buffer[] = [];
     for (let i = 0; i < FETCHES; i++) {
-      const frame = encodeRequestFrame({ apiKey: 1, apiVersion: 12, correlationId: i + 1, clientId: "hog" }, fetchCodec.encodeRequest(fetchBody(big, [0], 1024 * 1024), 12));
+      const frame = encodeRequestFrame({ apiKey: 1, apiVersion: 12, correlationId: i + 1, clientId: "hog" }, fetchCodec.encodeRequest(fetchBody(big, [0], 4 * 1024 * 1024), 12));
       reqs.push(int32(frame.length), frame);
     }
     hog.write(Buffer.concat(reqs));
@@ -139,7 +139,7 @@ else {
     const hogged = p.sample();
     const fetched = await p.requestsOf("Fetch");
     t.ok(fetched < FETCHES, `the proxy stopped reading the hog's requests: ${fetched} of ${FETCHES} Fetches read`);
-    // Unbounded, this would be ~2 GB of decrypted responses queued for the client.
+    // Unbounded, this would be 8 GB of responses (128 in flight: 512 MB) queued for the client.
     t.ok(hogPeak - base.rssMb < 300, `non-reading client: RSS ${base.rssMb.toFixed(1)} → peak ${hogPeak.toFixed(1)} MB over 10 s (heap ${hogged.heapUsedMb.toFixed(1)} MB, array buffers ${hogged.arrayBuffersMb.toFixed(1)} MB)`);
     t.same(await roundTrip(p.bootstrap, topic, 20, "beside-hog"), Array.from({ length: 20 }, (_, i) => `beside-hog-${i}`), "another client is served while the hog is stalled");
     t.ok(!hog.destroyed, "the hog connection is still open (backpressure, not a close)");
