@@ -17,6 +17,10 @@ export interface BenchOptions {
   /** Offered load of the fixed-rate runs as a fraction of direct's median max produce rate; 0 = none. */
   fixedFraction: number;
   fixedSeconds: number;
+  /** Fixed offered load in records/s (overrides fixedFraction). */
+  fixedRate?: number;
+  /** Only the fixed-rate runs (needs fixedRate). */
+  fixedOnly: boolean;
   producerProps: Record<string, string>;
   json?: string;
   /** Profile the encrypting proxy (node --cpu-prof) in a separate, unmeasured pass. */
@@ -43,6 +47,8 @@ topic count, with the modes interleaved in rounds; medians over the rounds.
   --mb N                  MiB of record values per max-throughput run (default 200)
   --partitions N          partitions per topic (default 3)
   --fixed-fraction F      fixed-rate offered load, as a fraction of direct's max (default 0.5; 0 = skip)
+  --fixed-rate N          fixed-rate offered load in records/s instead (same for every cell)
+  --fixed-only            only the fixed-rate runs (with --fixed-rate)
   --fixed-seconds N       length of each fixed-rate run (default 15, --full 30)
   --producer-prop k=v     extra producer property (repeatable), e.g. linger.ms=0
   --proxy-yaml 'line'     extra line for the proxies' YAML config (repeatable)
@@ -77,6 +83,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       partitions: { type: "string" },
       "fixed-fraction": { type: "string" },
       "fixed-seconds": { type: "string" },
+      "fixed-rate": { type: "string" },
+      "fixed-only": { type: "boolean" },
       "producer-prop": { type: "string", multiple: true },
       "proxy-yaml": { type: "string", multiple: true },
       profile: { type: "boolean" },
@@ -99,6 +107,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
   }
   const fraction = Number(values["fixed-fraction"] ?? 0.5);
   if (!(fraction >= 0 && fraction <= 1)) throw new Error("--fixed-fraction must be between 0 and 1");
+  if (values["fixed-only"] && values["fixed-rate"] === undefined) throw new Error("--fixed-only needs --fixed-rate");
   return {
     sizes: ints(values.sizes ?? (full ? "100,1024,16384" : "1024"), "--sizes"),
     topics: ints(values.topics ?? (full ? "1,10" : "1"), "--topics"),
@@ -108,6 +117,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     mbPerRun: ints(values.mb ?? "200", "--mb")[0]!,
     partitions: ints(values.partitions ?? "3", "--partitions")[0]!,
     fixedFraction: fraction,
+    fixedRate: values["fixed-rate"] === undefined ? undefined : ints(values["fixed-rate"], "--fixed-rate")[0]!,
+    fixedOnly: values["fixed-only"] === true,
     fixedSeconds: ints(values["fixed-seconds"] ?? (full ? "30" : "15"), "--fixed-seconds")[0]!,
     producerProps,
     json: values.json,

@@ -95,6 +95,7 @@ async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Re
     const used: string[] = [];
     // Unmeasured warm-up through every path: the broker's, the proxies' and V8's JITs, the KEKs.
     for (const mode of o.modes) {
+      if (o.fixedOnly) break;
       const t: LoadTarget = { info, bootstrap: bootstrap(mode), topics: await topics(info, cell.topics, o.partitions, `${mode}-warmup`) };
       const n = Math.max(5_000, Math.round(records / 5));
       await measured(proxies[mode], () => produceMax(t, n, cell.size, o.producerProps));
@@ -102,7 +103,7 @@ async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Re
       used.push(...t.topics);
     }
     log(`${cell.size} B x ${cell.topics} topic(s): warmed up`);
-    for (let round = 0; round < o.rounds; round++) {
+    for (let round = 0; round < (o.fixedOnly ? 0 : o.rounds); round++) {
       for (const mode of rotate(o.modes, round)) {
         const t: LoadTarget = { info, bootstrap: bootstrap(mode), topics: await topics(info, cell.topics, o.partitions, mode) };
         const p = await measured(proxies[mode], () => produceMax(t, records, cell.size, o.producerProps));
@@ -114,7 +115,7 @@ async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Re
           (p.usage ? `, proxy CPU ${fmt(p.usage.cpuSeconds)} s + ${fmt(c.usage!.cpuSeconds)} s, peak RSS ${Math.round(Math.max(p.usage.peakRssMb, c.usage!.peakRssMb))} MiB` : ""));
       }
     }
-    if (o.fixedFraction > 0) await fixedRate(cell, used);
+    if (o.fixedFraction > 0 || o.fixedRate) await fixedRate(cell, used);
     await dropTopics(info, used);
     await new Promise((r) => setTimeout(r, 3000));
   }
@@ -122,7 +123,7 @@ async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Re
 
   async function fixedRate(cell: Cell, used: string[]): Promise<void> {
     const direct = maxRuns.filter((x) => x.cell === cell && x.mode === "direct" && x.kind === "produce").map((x) => x.result.recordsPerSec).sort((a, b) => a - b);
-    const rate = Math.max(100, Math.round(direct[direct.length >> 1]! * o.fixedFraction));
+    const rate = o.fixedRate ?? Math.max(100, Math.round(direct[direct.length >> 1]! * o.fixedFraction));
     const n = Math.round(rate * o.fixedSeconds);
     const warmup = Math.min(Math.floor(n / 4), rate * 3);
     for (let round = 0; round < o.rounds; round++) {
@@ -206,7 +207,7 @@ async function main(): Promise<void> {
     if (matrix) {
       console.log(`\nkseal benchmark, ${started.toISOString()}: ${env.cpuModel}, ${env.cores} cores, ${env.memoryGiB} GiB, Node ${env.node}, Kafka ${env.kafka} (${env.brokers} broker), load avg at start ${env.loadavgAtStart}`);
       console.log(`${o.rounds} rounds, acks=all, ${o.partitions} partitions per topic, records per max run: ${o.sizes.map((s) => `${recordsFor(o, s)} x ${s} B`).join(", ")}` +
-        (o.fixedFraction > 0 ? `; fixed rate ${o.fixedFraction} x direct's max for ${o.fixedSeconds} s` : "") +
+        (o.fixedRate ? `; fixed rate ${o.fixedRate} records/s for ${o.fixedSeconds} s` : o.fixedFraction > 0 ? `; fixed rate ${o.fixedFraction} x direct's max for ${o.fixedSeconds} s` : "") +
         (Object.keys(o.producerProps).length ? `; producer ${JSON.stringify(o.producerProps)}` : "") + "\n");
       console.log(renderTables(summaries, o.modes));
       if (targets.length) console.log(`\nTargets (1 KiB records)\n${renderTargets(targets)}`);
