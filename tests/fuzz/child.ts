@@ -5,7 +5,7 @@
  * worker; run.ts then finds the exact case and goes on.
  */
 import { performance } from "node:perf_hooks";
-import { emptyStats, record, runCase, failureOf, type Failure, type RangeStats } from "./engine.js";
+import { emptyStats, record, runCase, failureOf, turnEventLoop, type Failure, type RangeStats } from "./engine.js";
 import { targetNamed } from "./targets/index.js";
 import type { Seed } from "./target.js";
 
@@ -23,7 +23,7 @@ export type ChildMessage =
   | { type: "case"; target: string; index: number }
   | { type: "progress"; target: string; lastDone: number; cases: number; failures: number; rss: number; heapUsed: number }
   | { type: "failure"; failure: Failure }
-  | { type: "target-done"; stats: Omit<RangeStats, "failures"> & { failures: number }; rssPeak: number; heapPeak: number }
+  | { type: "target-done"; stats: Omit<RangeStats, "failures"> & { failures: number }; rssPeak: number; heapPeak: number; rssStart: number; rssEnd: number }
   | { type: "done" };
 
 function send(m: ChildMessage): Promise<void> {
@@ -40,6 +40,11 @@ async function main(job: ChildJob): Promise<void> {
     const seeds: Seed<unknown>[] = await target.setup();
     await send({ type: "setup", target: target.name, seeds: seeds.length, ms: performance.now() - t0 });
     const stats = emptyStats(target.name);
+    // RSS after a full collection, before and after the target's cases: growth that survives a
+    // collection over hundreds of thousands of cases is a leak, not garbage.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const rssStart = process.memoryUsage.rss();
     let lastReport = performance.now();
     let rssPeak = 0;
     let heapPeak = 0;
@@ -53,6 +58,7 @@ async function main(job: ChildJob): Promise<void> {
         await send({ type: "failure", failure: o.failure });
       }
       if ((i & 63) === 63 || job.pinpoint || i === step.to - 1) {
+        await turnEventLoop();
         const m = process.memoryUsage();
         rssPeak = Math.max(rssPeak, m.rss);
         heapPeak = Math.max(heapPeak, m.heapUsed);
@@ -67,8 +73,11 @@ async function main(job: ChildJob): Promise<void> {
         }
       }
     }
+    await turnEventLoop();
+    gc?.();
+    const rssEnd = process.memoryUsage.rss();
     const { failures: list, ...rest } = stats;
-    await send({ type: "target-done", stats: { ...rest, failures: list.length }, rssPeak, heapPeak });
+    await send({ type: "target-done", stats: { ...rest, failures: list.length }, rssPeak, heapPeak, rssStart, rssEnd });
   }
   await send({ type: "done" });
 }

@@ -68,7 +68,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 const repro = (f: { seed: number; target: string; index: number }) => `node --import tsx tests/fuzz/run.ts --seed ${f.seed} --target ${f.target} --case ${f.index}`;
-const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+const mibN = (n: number) => (n / 2 ** 20).toFixed(0);
+const mib = (n: number) => `${mibN(n)} MiB`;
 
 /** Replays one case in this process and prints everything about it. */
 async function replay(a: Args): Promise<number> {
@@ -107,6 +108,8 @@ interface TargetSummary {
   seeds: number;
   rssPeak: number;
   heapPeak: number;
+  rssStart: number;
+  rssEnd: number;
 }
 
 async function fuzz(a: Args): Promise<number> {
@@ -131,7 +134,7 @@ async function fuzz(a: Args): Promise<number> {
     const pinpoint = pinpointUntil !== undefined;
     const plan = pinpoint ? [{ target: pinpointUntil!.target, from: queue[0]!.from, to: Math.min(queue[0]!.to, pinpointUntil!.to) }] : queue;
     const job: ChildJob = { seed: a.seed, budgetMs: a.budgetMs, maxRssMb: a.maxRssMb, pinpoint, plan };
-    const child: ChildProcess = fork(childPath, [], { execArgv: [...process.execArgv, "--max-old-space-size=1536"], serialization: "advanced", stdio: ["ignore", "inherit", "pipe", "ipc"] });
+    const child: ChildProcess = fork(childPath, [], { execArgv: [...process.execArgv, "--max-old-space-size=1536", "--expose-gc"], serialization: "advanced", env: { ...process.env, KSEAL_LOG_LEVEL: process.env.KSEAL_LOG_LEVEL ?? "warn" }, stdio: ["ignore", "inherit", "pipe", "ipc"] });
     child.send(job);
     let stderrTail = "";
     child.stderr!.on("data", (d: Buffer) => {
@@ -185,6 +188,8 @@ async function fuzz(a: Args): Promise<number> {
           if (m.stats.slowestMs > s.slowestMs) { s.slowestMs = m.stats.slowestMs; s.slowestIndex = m.stats.slowestIndex; }
           s.failures += m.stats.failures;
           s.rssPeak = Math.max(s.rssPeak, m.rssPeak);
+          if (!s.rssStart) s.rssStart = m.rssStart;
+          s.rssEnd = m.rssEnd;
           s.heapPeak = Math.max(s.heapPeak, m.heapPeak);
           summaries.set(m.stats.target, s);
           rssPeak = Math.max(rssPeak, m.rssPeak);
@@ -255,11 +260,11 @@ async function fuzz(a: Args): Promise<number> {
 
   const secs = (performance.now() - started) / 1000;
   console.log(`\nkseal fuzz summary: seed ${a.seed}, ${doneCases.toLocaleString("en")} cases in ${secs.toFixed(1)} s (${(doneCases / secs).toFixed(0)}/s), worker RSS peak ${mib(rssPeak)}, heap peak ${mib(heapPeak)}`);
-  console.log("target           cases      accepted  rejected  slowest(ms)  failures  top rejections");
+  console.log("target           cases      accepted  rejected  slowest(ms)  failures  RSS MiB start>end (peak)  top rejections");
   for (const t of targets) {
     const s = summaries.get(t.name) ?? emptySummary();
     const top = Object.entries(s.codes).sort((x, y) => y[1] - x[1]).slice(0, 3).map(([c, n]) => `${c} ${n}`).join(", ");
-    console.log(`${t.name.padEnd(16)} ${String(s.cases).padStart(8)}  ${String(s.accepted).padStart(8)}  ${String(s.rejected).padStart(8)}  ${s.slowestMs.toFixed(1).padStart(11)}  ${String(s.failures).padStart(8)}  ${top}`);
+    console.log(`${t.name.padEnd(16)} ${String(s.cases).padStart(8)}  ${String(s.accepted).padStart(8)}  ${String(s.rejected).padStart(8)}  ${s.slowestMs.toFixed(1).padStart(11)}  ${String(s.failures).padStart(8)}  ${`${mibN(s.rssStart)}>${mibN(s.rssEnd)} (${mibN(s.rssPeak)})`.padEnd(24)}  ${top}`);
     const labels = Object.entries(s.labels).sort((x, y) => y[1] - x[1]).map(([c, n]) => `${c} ${n}`).join(", ");
     if (labels) console.log(`${"".padEnd(16)}   accepted as: ${labels}`);
   }
@@ -276,7 +281,7 @@ async function fuzz(a: Args): Promise<number> {
 }
 
 function emptySummary(): TargetSummary {
-  return { cases: 0, accepted: 0, rejected: 0, codes: {}, labels: {}, slowestMs: 0, slowestIndex: -1, failures: 0, setupMs: 0, seeds: 0, rssPeak: 0, heapPeak: 0 };
+  return { cases: 0, accepted: 0, rejected: 0, codes: {}, labels: {}, slowestMs: 0, slowestIndex: -1, failures: 0, setupMs: 0, seeds: 0, rssPeak: 0, heapPeak: 0, rssStart: 0, rssEnd: 0 };
 }
 
 const args = parseArgs(process.argv.slice(2));
