@@ -117,7 +117,13 @@ async function main(): Promise<number> {
     proxy = await startProxyProcess(info.bootstrap);
     console.log(`soak: proxy pid ${proxy.pid} at ${proxy.bootstrap}, topic ${topic}, ${MINUTES} min, ${IDLE} idle connections, sample every ${INTERVAL_S} s`);
 
+    await sleep(3000);
+    const bare = proxy.sample();
     idle = await openIdle(proxy.bootstrap, IDLE);
+    await sleep(5000);
+    const withIdle = proxy.sample();
+    const idleLine = `${IDLE} idle connections, before any load: RSS ${bare.rssMb.toFixed(1)} → ${withIdle.rssMb.toFixed(1)} MB, heap ${bare.heapUsedMb.toFixed(1)} → ${withIdle.heapUsedMb.toFixed(1)} MB, fds ${bare.fds} → ${withIdle.fds} (${(((withIdle.rssMb - bare.rssMb) * 1024) / IDLE).toFixed(2)} KiB RSS, ${(((withIdle.heapUsedMb - bare.heapUsedMb) * 1024) / IDLE).toFixed(2)} KiB heap per connection)`;
+    console.log(`soak: ${idleLine}`);
     let reopened = 0;
     // The proxy closes connections idle for LIMITS.clientIdleTimeoutMs; keep the count constant.
     const watch = (s: net.Socket) =>
@@ -200,12 +206,13 @@ async function main(): Promise<number> {
     console.log(`          ${consumerLines.length ? consumerLines[consumerLines.length - 1] : "(no detailed stats line)"}`);
     console.log(`throughput through the proxy: ${avg(rows.map((r) => r.inMBs)).toFixed(1)} MB/s in, ${avg(rows.map((r) => r.outMBs)).toFixed(1)} MB/s out (client side, average)`);
     console.log(`idle connections: ${IDLE} held; ${reopened} reopened after the proxy's idle timeout`);
+    console.log(idleLine);
     console.log(`peak RSS over the run: ${Math.max(...rows.map((r) => r.peakRssMb)).toFixed(1)} MB`);
     for (const c of checks) {
       console.log(`${c.ok ? "flat " : "GROWTH"} ${c.what}: middle third ${c.mid.toFixed(1)}, last third ${c.last.toFixed(1)} (${(((c.last - c.mid) / c.mid) * 100).toFixed(1)}%)`);
     }
     console.log(`verdict: ${ok ? "PLATEAU (no growth)" : "GROWTH"} (tolerance ${(TOLERANCE * 100).toFixed(0)}%, fd slack ${FD_SLACK})`);
-    if (args.json) writeFileSync(args.json, JSON.stringify({ minutes: MINUTES, idle: IDLE, rows, checks, ok, producer: producerTail, reopened }, null, 2));
+    if (args.json) writeFileSync(args.json, JSON.stringify({ minutes: MINUTES, idle: IDLE, bare, withIdle, rows, checks, ok, producer: producerTail, reopened }, null, 2));
     return ok ? 0 : 1;
   } finally {
     await cleanup();
