@@ -84,6 +84,12 @@ export const LIMITS = {
    * fetch.max.bytes (50 MiB default), which fits; a client pipelining many large Fetches does not
    * make the proxy hold them all. */
   maxPendingResponseBytesPerConnection: 64 * 1024 * 1024,
+  /** Bytes of client requests one connection may hold while they wait for request filters
+   * (encryption: a KMS call or a sandbox worker) before going to the broker; past it the proxy
+   * stops reading from that client until some are forwarded. One request of any size always
+   * passes. A Java producer has at most 5 requests of max.request.size (1 MiB) in flight; a
+   * client pipelining 128 requests of 100 MiB does not make the proxy hold them all. */
+  maxPendingRequestBytesPerConnection: 64 * 1024 * 1024,
   /** Frame reader: chunks of at most this many bytes count as small (see the next two). */
   frameReaderSmallChunkBytes: 1024,
   /** Frame reader: once this many chunks are pending for one partial frame, further small chunks

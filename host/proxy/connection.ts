@@ -67,7 +67,7 @@ interface Pending {
   responseBytes?: number;
 }
 
-type PauseReason = "connecting" | "in-flight" | "upstream-full" | "client-full" | "draining";
+type PauseReason = "connecting" | "in-flight" | "upstream-full" | "client-full" | "requests" | "draining";
 /** Why the broker socket is not being read. */
 type UpstreamPause = "client-full" | "responses";
 
@@ -100,6 +100,8 @@ export class ClientConnection {
   private readonly upstreamPaused = new Set<UpstreamPause>();
   /** Bytes of responses read from the broker and not yet written to the client. */
   private pendingResponseBytes = 0;
+  /** Bytes of requests read from the client and waiting for request filters before going upstream. */
+  private pendingRequestBytes = 0;
   /** Requests go upstream in order; this chain serialises those that need async filters. */
   private chain: Promise<void> = Promise.resolve();
   private chainDepth = 0;
@@ -415,20 +417,23 @@ export class ClientConnection {
       return;
     }
     this.chainDepth++;
+    this.pendingRequestBytes += frame.length;
+    // Requests waiting for filters (a KMS call, the sandbox) are held in memory: stop reading more.
+    if (this.pendingRequestBytes > LIMITS.maxPendingRequestBytesPerConnection) this.pause("requests");
+    const done = () => {
+      this.chainDepth--;
+      this.pendingRequestBytes -= frame.length;
+      if (this.pendingRequestBytes <= LIMITS.maxPendingRequestBytesPerConnection) this.resume("requests");
+    };
     this.chain = this.chain
       .then(async () => {
         const out = wantsReq ? await this.filterRequest(frame, bodyStart, p.header, codec!) : frame;
         this.forward(out, expectsResponse ? p : undefined);
       })
-      .then(
-        () => {
-          this.chainDepth--;
-        },
-        (e) => {
-          this.chainDepth--;
-          this.fail("request filter failed", e);
-        },
-      );
+      .then(done, (e) => {
+        done();
+        this.fail("request filter failed", e);
+      });
   }
 
   private reserve(p: Pending): Slot<Pending> {

@@ -225,3 +225,47 @@ t.test("responses waiting for a slow filter: the broker is not read past the pen
   for (let i = 0; i < N; i++) got.push((await c.next(10_000)).readInt32BE(0));
   t.same(got, Array.from({ length: N }, (_, i) => i), "every response arrives, in order, once the filter lets them go");
 });
+
+t.test("requests waiting for a slow request filter: the client is not read past the pending limit", async (t) => {
+  withLimits(t, { maxPendingRequestBytesPerConnection: 1024 * 1024 });
+  const broker = await startFakeBroker(echo);
+  t.teardown(() => broker.close());
+  const codec = { apiKey: 2, name: "ListOffsets", minVersion: 0, maxVersion: 20, flexibleFrom: 6, decodeRequest: (b: Buffer) => b, encodeRequest: (m: unknown) => m as Buffer, decodeResponse: (b: Buffer) => b, encodeResponse: (m: unknown) => m as Buffer } as unknown as ApiCodec<unknown, unknown>;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const slow: ProxyFilter = {
+    name: "slow",
+    wantsRequest: (k) => k === 2,
+    async onRequest() {
+      await gate;
+      return false;
+    },
+  };
+  let clientIn = 0;
+  const observer: ProxyObserver = {
+    connectionOpened() {},
+    connectionClosed() {},
+    request() {},
+    response() {},
+    connectionError() {},
+    bytes(d, n) {
+      if (d === "client_in") clientIn += n;
+    },
+  };
+  const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: `127.0.0.1:${broker.port}` });
+  const proxy = new KsealProxy({ config, logger: quiet, filters: [slow], observer, codecFor: (k) => (k === 2 ? codec : proxyCodecFor(k)) });
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  const c = await rawClient(proxy.bootstrapPort);
+  t.teardown(() => c.sock.destroy());
+  const N = 60; // 15 MiB of requests
+  const body = Buffer.alloc(256 * 1024, 3);
+  for (let i = 0; i < N; i++) c.send(requestV1(2, 1, i, body));
+  await sleep(1000);
+  // The limit, one request past it, and what the socket read ahead (Node's read chunks).
+  t.ok(clientIn < 3 * 1024 * 1024, `${(clientIn / 1048576).toFixed(2)} MiB read from the client while every request waits (limit 1 MiB)`);
+  open();
+  const got: number[] = [];
+  for (let i = 0; i < N; i++) got.push((await c.next(10_000)).readInt32BE(0));
+  t.same(got, Array.from({ length: N }, (_, i) => i), "every request is forwarded and answered once the filter lets them go");
+});
