@@ -39,7 +39,7 @@ type Fault = { name: string; what: string; fault: ScenarioOptions["fault"]; extr
 const faults: Fault[] = [
   { name: "broker-kill", what: "broker 2 SIGKILLed, down 10 s, restarted", fault: async () => { await killBroker(cluster!, 2, 10_000); } },
   { name: "proxy-kill", what: "kseal SIGKILLed, down 2 s, restarted on the same ports", fault: async () => { await killProxy(proxy, 2000); } },
-  { name: "kms-stop", what: "KMS relay stopped 15 s, restarted on the same port", fault: async () => { notes.set("kms-stop", JSON.stringify(await stopKms(kms, proxy, 15_000))); } },
+  { name: "kms-stop", what: "KMS relay stopped 15 s, restarted on the same port", fault: async ({ producer }) => { notes.set("kms-stop", JSON.stringify(await stopKms(kms, proxy, 15_000, producer))); } },
   { name: "module-swap", what: "standard -> strict -> standard, 3 rounds", fault: async () => { notes.set("module-swap", JSON.stringify(await swapModules(proxy, 3, 1000))); } },
   {
     name: "slow-consumer", what: "consumer frozen 4 s / running 1 s, 5 cycles, 5-record polls",

@@ -170,6 +170,10 @@ export class VerifiableProducer {
     return this.proc.exited;
   }
 
+  get running(): boolean {
+    return this.proc.child.exitCode === null && this.proc.child.signalCode === null;
+  }
+
   output(): string {
     return this.proc.output();
   }

@@ -2,7 +2,7 @@
 // through kseal (see fault-scenario.ts). Each returns what it observed for the report.
 
 import type { KafkaCluster } from "../../rig/index.js";
-import type { VerifiableConsumer } from "../../rig/verifiable.js";
+import type { VerifiableConsumer, VerifiableProducer } from "../../rig/verifiable.js";
 import { metric, sleep, STANDARD_WASM, STRICT_WASM, type FaultKms, type ProxyUnderTest } from "./fault-scenario.js";
 
 /** Kills a broker (SIGKILL, no clean shutdown), keeps it down, starts it again with its data. */
@@ -32,18 +32,27 @@ export interface KmsOutage {
 
 const KMS_OPS = ["resolveAlias", "generateDek", "decryptEdek"];
 
-/** Stops the KMS relay (connections cut, new ones refused), waits, and starts it on the same port. */
-export async function stopKms(kms: FaultKms, proxy: ProxyUnderTest, downMs: number): Promise<KmsOutage> {
+/**
+ * Stops the KMS relay (connections cut, new ones refused) for `downMs`, and longer (up to
+ * `maxDownMs`) until kseal has failed a produce for want of a DEK while the producer still runs;
+ * then starts it on the same port.
+ */
+export async function stopKms(kms: FaultKms, proxy: ProxyUnderTest, downMs: number, producer?: VerifiableProducer, maxDownMs = downMs * 4): Promise<KmsOutage> {
   const count = (m: Map<string, number>) => ({
     failures: metric(m, 'kseal_encryption_partitions_total{cluster="default",outcome="produceFailures"}'),
     unavailable: KMS_OPS.reduce((s, op) => s + metric(m, `kseal_kms_calls_total{cluster="default",op="${op}",outcome="unavailable"}`), 0),
   });
   const before = count(await proxy.metrics());
+  const started = Date.now();
   await kms.relay.stop();
   await sleep(downMs);
-  const during = count(await proxy.metrics());
+  let during = count(await proxy.metrics());
+  while (producer && during.failures === before.failures && producer.running && Date.now() - started < maxDownMs) {
+    await sleep(250);
+    during = count(await proxy.metrics());
+  }
   await kms.relay.start();
-  return { downMs, produceFailures: during.failures - before.failures, kmsUnavailable: during.unavailable - before.unavailable };
+  return { downMs: Date.now() - started, produceFailures: during.failures - before.failures, kmsUnavailable: during.unavailable - before.unavailable };
 }
 
 export interface ModuleSwaps {
