@@ -13,7 +13,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { clusterFromEnv, KafkaCluster, type ClusterInfo } from "../rig/index.js";
 import { describeCheck } from "../rig/verifiable.js";
-import { killBroker, killProxy, slowConsumer, SLOW_CONSUMER_CONFIG, stopKms, swapModules } from "../integration/faults/fault-injectors.js";
+import { killBroker, killProxy, slowConsumer, SLOW_CONSUMER_CONFIG, stopKms, stopKmsColdProxy, swapModules } from "../integration/faults/fault-injectors.js";
 import { ProxyUnderTest, runScenario, startFaultKms, type ScenarioOptions, type ScenarioResult } from "../integration/faults/fault-scenario.js";
 
 const { values: args } = parseArgs({
@@ -40,6 +40,10 @@ const faults: Fault[] = [
   { name: "broker-kill", what: "broker 2 SIGKILLed, down 10 s, restarted", fault: async () => { await killBroker(cluster!, 2, 10_000); } },
   { name: "proxy-kill", what: "kseal SIGKILLed, down 2 s, restarted on the same ports", fault: async () => { await killProxy(proxy, 2000); } },
   { name: "kms-stop", what: "KMS relay stopped 15 s, restarted on the same port", fault: async ({ producer }) => { notes.set("kms-stop", JSON.stringify(await stopKms(kms, proxy, 15_000, producer))); } },
+  {
+    name: "kms-stop-cold", what: "KMS relay stopped and kseal restarted meanwhile (empty key caches), KMS back after 10 s",
+    fault: async () => { notes.set("kms-stop-cold", JSON.stringify(await stopKmsColdProxy(kms, proxy, 10_000))); },
+  },
   { name: "module-swap", what: "standard -> strict -> standard, 3 rounds", fault: async () => { notes.set("module-swap", JSON.stringify(await swapModules(proxy, 3, 1000))); } },
   {
     name: "slow-consumer", what: "consumer frozen 4 s / running 1 s, 5 cycles, 5-record polls",

@@ -103,3 +103,23 @@ export const SLOW_CONSUMER_CONFIG: Record<string, string> = {
   "max.partition.fetch.bytes": "1024",
   "session.timeout.ms": "45000",
 };
+
+/**
+ * The KMS goes away and kseal is restarted while it is away: the new process has no DEK and no
+ * unwrapped EDEK, so produce and fetch both need the KMS (fetch of records written earlier
+ * cannot be decrypted) until it returns.
+ */
+export async function stopKmsColdProxy(kms: FaultKms, proxy: ProxyUnderTest, downMs: number): Promise<{ downMs: number; fetchFailures: number; produceFailures: number }> {
+  const started = Date.now();
+  await kms.relay.stop();
+  await proxy.kill();
+  await proxy.restart();
+  await sleep(downMs);
+  const m = await proxy.metrics();
+  await kms.relay.start();
+  return {
+    downMs: Date.now() - started,
+    fetchFailures: metric(m, 'kseal_encryption_partitions_total{cluster="default",outcome="fetchFailures"}'),
+    produceFailures: metric(m, 'kseal_encryption_partitions_total{cluster="default",outcome="produceFailures"}'),
+  };
+}

@@ -5,8 +5,8 @@
 // duplicated, and no replica's log segments hold the plaintext values. (Broker kill:
 // broker-kill.test.ts, on a private cluster.)
 import t, { type Test } from "tap";
-import { kafkaUnavailableReason, useCluster } from "../../rig/index.js";
-import { describeCheck } from "../../rig/verifiable.js";
+import { createTopic, kafkajsClient, kafkaUnavailableReason, useCluster } from "../../rig/index.js";
+import { describeCheck, scanSegments } from "../../rig/verifiable.js";
 import { killProxy, slowConsumer, SLOW_CONSUMER_CONFIG, stopKms, swapModules } from "./fault-injectors.js";
 import { faultKmsUnavailableReason, ProxyUnderTest, runScenario, startFaultKms, type ScenarioOptions, type ScenarioResult } from "./fault-scenario.js";
 
@@ -44,6 +44,16 @@ else {
     t.comment(`KMS: ${kms.name}`);
     const base = (fault: ScenarioOptions["fault"], extra: Partial<ScenarioOptions> = {}): ScenarioOptions =>
       ({ info, proxy, kms, messages: MESSAGES, throughput: THROUGHPUT, fault, log: (m) => t.comment(m), ...extra });
+
+    await t.test("control: the segment scan sees plaintext written without kseal", async (t) => {
+      const topic = await createTopic(info, { numPartitions: 3, replicationFactor: 3 });
+      const producer = kafkajsClient(info).producer();
+      await producer.connect();
+      await producer.send({ topic, acks: -1, messages: [0, 1, 2].map((i) => ({ partition: i, value: `123456789.${i}` })) });
+      await producer.disconnect();
+      const scan = scanSegments(info, topic, 3, "123456789.");
+      t.equal(scan.found.length, 9, `found in every replica of every partition (${scan.files} files)`);
+    });
 
     await t.test("kseal killed and restarted", async (t) => {
       const r = await runScenario(base(async () => { await killProxy(proxy, 1000); }));
