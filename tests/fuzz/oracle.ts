@@ -38,8 +38,21 @@ class Cursor {
 
 /** Record values of a plain records section; throws when it does not parse exactly. */
 export function recordValues(section: Buffer, count: number): Array<Buffer | null> {
+  return parseRecords(section, count).map((r) => r.value);
+}
+
+const ENCRYPTION_HEADER = Buffer.from("kroxylicious.io/encryption");
+
+export interface ParsedRecord {
+  value: Buffer | null;
+  /** Carries the record-encryption header (its value claims to be ciphertext). */
+  encrypted: boolean;
+}
+
+/** The records of a plain records section; throws when it does not parse exactly. */
+export function parseRecords(section: Buffer, count: number): ParsedRecord[] {
   const c = new Cursor(section);
-  const values: Array<Buffer | null> = [];
+  const values: ParsedRecord[] = [];
   while (c.pos < section.length) {
     const len = c.varint();
     const end = c.pos + len;
@@ -48,13 +61,16 @@ export function recordValues(section: Buffer, count: number): Array<Buffer | nul
     c.varint(); // timestampDelta
     c.varint(); // offsetDelta
     c.bytes(); // key
-    values.push(c.bytes());
+    const value = c.bytes();
     const headers = c.varint();
     if (headers < 0 || headers > section.length) throw new Error("bad header count");
+    let encrypted = false;
     for (let h = 0; h < headers; h++) {
+      const k = c.bytes();
       c.bytes();
-      c.bytes();
+      if (k && k.equals(ENCRYPTION_HEADER as unknown as Uint8Array)) encrypted = true;
     }
+    values.push({ value, encrypted });
     if (c.pos !== end) throw new Error("record length does not match its fields");
   }
   if (values.length !== count) throw new Error(`${values.length} records, batch says ${count}`);
@@ -95,4 +111,43 @@ export function plaintextLeak(records: Buffer, secrets: readonly Buffer[]): stri
     if (i >= 0) return `plaintext value in record ${i} of ${where}`;
   }
   return undefined;
+}
+
+/**
+ * The integrity oracle for decryption: `out` is what decryption released for the plain batch
+ * `input`. Every record that carried the encryption header must come out as one of the values
+ * originally encrypted (`originals`, hex); anything else is forged or corrupted plaintext that
+ * AES-GCM should have refused. Returns a description of the first violation, or undefined.
+ */
+export function forgedPlaintext(input: Buffer, out: Buffer, originals: ReadonlySet<string>): string | undefined {
+  if (input.length < 61 || out.length < 61) return undefined;
+  let before: ParsedRecord[];
+  try {
+    before = parseRecords(input.subarray(61), input.readInt32BE(57));
+  } catch {
+    return undefined; // the module must have refused it; nothing to compare
+  }
+  let after: ParsedRecord[];
+  try {
+    after = parseRecords(out.subarray(61), out.readInt32BE(57));
+  } catch (e) {
+    return `decrypted batch does not parse (${(e as Error).message})`;
+  }
+  if (after.length !== before.length) return `${before.length} records in, ${after.length} out`;
+  for (let i = 0; i < before.length; i++) {
+    if (!before[i]!.encrypted) continue;
+    const v = after[i]!.value;
+    if (after[i]!.encrypted) return `record ${i} still carries the encryption header after decryption`;
+    if (!originals.has(v === null ? "null" : v.toString("hex"))) return `record ${i} decrypted to a value never encrypted (${v === null ? "null" : `${v.length} bytes`})`;
+  }
+  return undefined;
+}
+
+/** Hex of every record value of plain batches (the originals forgedPlaintext checks against). */
+export function valuesOf(plainBatches: Buffer[]): Set<string> {
+  const out = new Set<string>();
+  for (const b of plainBatches) {
+    for (const r of parseRecords(b.subarray(61), b.readInt32BE(57))) out.add(r.value === null ? "null" : r.value.toString("hex"));
+  }
+  return out;
 }

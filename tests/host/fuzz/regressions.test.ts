@@ -6,7 +6,9 @@ import { compressSync } from "snappy";
 import { CODEC, crc32c, decompressRecords, recompressBatch } from "../../../host/compression/index.js";
 import { isKsealError, KsealError } from "../../../host/errors.js";
 import { countProduceRecords } from "../../../host/filters/record-batches.js";
+import type { FetchResponse } from "../../../host/protocol/messages/fetch.js";
 import type { ProduceRequest } from "../../../host/protocol/messages/produce.js";
+import { fetchPassesUnreadableWrapperOpen, unreadableWrapperBatch } from "./known-issues.js";
 import { buildPlainBatch } from "../compression/batch-records.js";
 import { MARKER } from "../../fuzz/corpus.js";
 import { plaintextLeak } from "../../fuzz/oracle.js";
@@ -88,6 +90,21 @@ t.test("snappy: a block declaring more than it can hold is refused before decodi
     const block = compressSync(Buffer.alloc(n, 0x61));
     t.equal(decompressRecords(CODEC.snappy, block).length, n, `${n} bytes from a ${block.length}-byte block`);
   }
+});
+
+// Found by filter-fetch (seed 22, cases 32149, 42800, 44328 and others): a fetched batch whose
+// encrypted record has an unreadable wrapper (an unknown AAD id) gets no EDEK from list_edeks,
+// and the filter passed it to the consumer as it was: ciphertext, with errorCode 0.
+t.test("filter: a fetched record whose wrapper cannot be read fails the partition", { todo: (await fetchPassesUnreadableWrapperOpen()) ? "needs host/filters fetch decryption to fail a batch with encrypted records but no listed EDEK (docs/fuzzing.md)" : false }, async (t) => {
+  const rig = await filterRig();
+  const records = await unreadableWrapperBatch();
+  const f = await wasmFilter();
+  t.same(f.listEdeks(records), [], "list_edeks lists no EDEK for it");
+  t.same(f.decryptBatch(records, []).failures.map((x) => x.reason), ["AAD_UNKNOWN"], "decrypt_batch refuses it");
+  const res: FetchResponse = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: SECRET_TOPIC, partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 1n, lastStableOffset: 1n, logStartOffset: 0n, abortedTransactions: null, preferredReadReplica: -1, records }] }] };
+  await rig.filter.onResponse!(rig.ctx(1, 12), res);
+  t.equal(res.responses[0]!.partitions[0]!.errorCode, 2, "CORRUPT_MESSAGE");
+  t.equal(res.responses[0]!.partitions[0]!.records?.length, 0, "no records released");
 });
 
 t.teardown(async () => (await filterRig()).close());
