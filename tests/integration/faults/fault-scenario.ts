@@ -1,8 +1,8 @@
 // One fault scenario: Kafka's VerifiableProducer (idempotent, acks=all) and VerifiableConsumer run
 // through a real `kseal start` process (child process, fixed ports) with encryption under a remote
-// KMS (Vault Transit when its binary is cached, else moto's AWS KMS) behind a KmsRelay; a fault
-// is injected once the producer is under way; then the delivery check and a scan of every
-// replica's log segments for the plaintext marker. Shared by tests/integration/faults/*.test.ts
+// KMS (Vault Transit when its binary is cached, else moto's AWS KMS; $KSEAL_FAULTS_KMS=vault|moto
+// picks one) behind a KmsRelay; a fault is injected once the producer is under way; then the
+// delivery check and a scan of every replica's log segments for the plaintext marker. Shared by tests/integration/faults/*.test.ts
 // and the longer runner tests/faults/run.ts.
 
 import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -26,11 +26,16 @@ export const STRICT_WASM = join(BUILD.pathname, "kseal-strict.wasm");
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Which KMS to run: $KSEAL_FAULTS_KMS ("vault" or "moto"), else Vault when its binary is cached. */
+function chosenKms(): "vault" | "moto" {
+  const want = process.env.KSEAL_FAULTS_KMS;
+  if (want === "vault" || want === "moto") return want;
+  return vaultUnavailableReason() ? "moto" : "vault";
+}
+
 /** Why no remote KMS can run here (undefined when Vault or moto can). */
 export function faultKmsUnavailableReason(): string | undefined {
-  if (!vaultUnavailableReason()) return undefined;
-  const moto = motoUnavailableReason();
-  return moto ? `no remote KMS: ${vaultUnavailableReason()}; ${moto}` : undefined;
+  return chosenKms() === "vault" ? vaultUnavailableReason() : motoUnavailableReason();
 }
 
 export interface FaultKms {
@@ -48,7 +53,7 @@ export interface FaultKms {
 const RESILIENCE = { timeoutMs: 3000, retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, attemptTimeoutMs: 1000 }, breaker: { failureThreshold: 3, openMs: 1000 } };
 
 export async function startFaultKms(): Promise<FaultKms> {
-  if (!vaultUnavailableReason()) {
+  if (chosenKms() === "vault") {
     const v = await startVault();
     await v.mountTransit();
     const relay = await new KmsRelay(v.port).start();

@@ -63,7 +63,7 @@ else {
     await t.test("KMS stopped and restarted", async (t) => {
       let outage: Awaited<ReturnType<typeof stopKms>> | undefined;
       // Early, so the producer is still sending when the current DEK expires during the outage.
-      const r = await runScenario(base(async ({ producer }) => { outage = await stopKms(kms, proxy, 5000, producer); }, { faultAfter: 50, messages: 2 * MESSAGES }));
+      const r = await runScenario(base(async ({ producer }) => { outage = await stopKms(kms, proxy, 5000, producer); }, { faultAfter: 50, messages: Math.round(2.5 * MESSAGES) }));
       t.comment(`outage ${JSON.stringify(outage)}`);
       t.ok(outage!.produceFailures > 0, `produce partitions failed (retriable) while the KMS was away: ${outage!.produceFailures}`);
       verdict(t, "kms-stop", r);
