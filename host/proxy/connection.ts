@@ -167,6 +167,7 @@ export class ClientConnection {
           return;
         }
         this.upstream = sock;
+        if (this.upstreamPaused.size > 0) sock.pause();
         sock.on("data", (chunk: Buffer) => this.onUpstreamData(chunk));
         sock.on("error", (e) => this.log.debug({ err: e.message }, "broker socket error"));
         sock.on("close", () => {

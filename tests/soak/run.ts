@@ -10,6 +10,11 @@
  *   node --import tsx tests/soak/run.ts --minutes 10 [--idle 10000] [--interval 10]
  *     [--tolerance 0.1] [--record-size 1024] [--partitions 3] [--json out.json]
  *
+ * The idle connections are replaced on a rolling basis, so that none reaches the proxy's idle
+ * timeout (LIMITS.clientIdleTimeoutMs) and all of them close in one burst: each interval, the
+ * oldest IDLE * interval / (timeout / 2) are closed and as many opened (connection churn, which
+ * must not leak either).
+ *
  * Uses KSEAL_TEST_CLUSTER when set; otherwise starts a one-broker cluster of its own with a short
  * retention check, so that minutes of full-speed produce do not fill the disk.
  */
@@ -25,6 +30,7 @@ import { toolCommand } from "../rig/kafka-tools.js";
 import { openIdle } from "../integration/abuse/abuse-clients.js";
 import { startProxyProcess, type ProcSample, type ProxyProcess } from "../integration/abuse/proxy-process.js";
 import { parseMetrics } from "../integration/gateway/kseal-process.js";
+import { LIMITS } from "../../host/limits.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -55,7 +61,11 @@ interface Row extends ProcSample {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+/** Mean of the finite values (a sample may lack the heap reading). */
+const avg = (xs: number[]) => {
+  const f = xs.filter(Number.isFinite);
+  return f.reduce((a, b) => a + b, 0) / Math.max(1, f.length);
+};
 
 async function bytesTotals(p: ProxyProcess): Promise<{ clientIn: number; clientOut: number }> {
   const m = parseMetrics(await (await fetch(`http://${p.admin}/metrics`)).text());
@@ -125,10 +135,12 @@ async function main(): Promise<number> {
     const idleLine = `${IDLE} idle connections, before any load: RSS ${bare.rssMb.toFixed(1)} → ${withIdle.rssMb.toFixed(1)} MB, heap ${bare.heapUsedMb.toFixed(1)} → ${withIdle.heapUsedMb.toFixed(1)} MB, fds ${bare.fds} → ${withIdle.fds} (${(((withIdle.rssMb - bare.rssMb) * 1024) / IDLE).toFixed(2)} KiB RSS, ${(((withIdle.heapUsedMb - bare.heapUsedMb) * 1024) / IDLE).toFixed(2)} KiB heap per connection)`;
     console.log(`soak: ${idleLine}`);
     let reopened = 0;
-    // The proxy closes connections idle for LIMITS.clientIdleTimeoutMs; keep the count constant.
+    let churned = 0;
+    // Should the proxy still close one for idleness, keep the count constant.
     const watch = (s: net.Socket) =>
       s.once("close", () => {
         if (stopping) return;
+        if (!idle.includes(s)) return; // closed by the churn below
         idle = idle.filter((x) => x !== s);
         void openIdle(proxy!.bootstrap, 1, 1).then(([n]) => {
           reopened++;
@@ -137,6 +149,16 @@ async function main(): Promise<number> {
         }, () => {});
       });
     idle.forEach(watch);
+    const churnPerInterval = Math.ceil((IDLE * INTERVAL_S * 1000) / (LIMITS.clientIdleTimeoutMs / 2));
+    const churn = async () => {
+      const old = idle.slice(0, churnPerInterval);
+      idle = idle.slice(churnPerInterval);
+      for (const s of old) s.destroy();
+      const fresh = await openIdle(proxy!.bootstrap, old.length, 50);
+      fresh.forEach(watch);
+      idle.push(...fresh);
+      churned += fresh.length;
+    };
 
     const producerLog = join(work, "producer.log");
     const consumerLog = join(work, "consumer.log");
@@ -156,7 +178,7 @@ async function main(): Promise<number> {
     let lastAt = Date.now();
     console.log(header());
     while (Date.now() - start < MINUTES * 60_000) {
-      await sleep(INTERVAL_S * 1000);
+      await Promise.all([sleep(INTERVAL_S * 1000), IDLE > 0 ? churn() : undefined]);
       if (proxy.child.exitCode !== null) throw new Error(`the proxy exited (${proxy.child.exitCode}): ${proxy.log().slice(-2000)}`);
       const b = await bytesTotals(proxy);
       const now = Date.now();
@@ -205,14 +227,14 @@ async function main(): Promise<number> {
     console.log(`consumer: ${consumerHeader}`);
     console.log(`          ${consumerLines.length ? consumerLines[consumerLines.length - 1] : "(no detailed stats line)"}`);
     console.log(`throughput through the proxy: ${avg(rows.map((r) => r.inMBs)).toFixed(1)} MB/s in, ${avg(rows.map((r) => r.outMBs)).toFixed(1)} MB/s out (client side, average)`);
-    console.log(`idle connections: ${IDLE} held; ${reopened} reopened after the proxy's idle timeout`);
+    console.log(`idle connections: ${IDLE} held; ${churned} replaced by the rolling churn, ${reopened} reopened after the proxy closed them`);
     console.log(idleLine);
     console.log(`peak RSS over the run: ${Math.max(...rows.map((r) => r.peakRssMb)).toFixed(1)} MB`);
     for (const c of checks) {
       console.log(`${c.ok ? "flat " : "GROWTH"} ${c.what}: middle third ${c.mid.toFixed(1)}, last third ${c.last.toFixed(1)} (${(((c.last - c.mid) / c.mid) * 100).toFixed(1)}%)`);
     }
     console.log(`verdict: ${ok ? "PLATEAU (no growth)" : "GROWTH"} (tolerance ${(TOLERANCE * 100).toFixed(0)}%, fd slack ${FD_SLACK})`);
-    if (args.json) writeFileSync(args.json, JSON.stringify({ minutes: MINUTES, idle: IDLE, bare, withIdle, rows, checks, ok, producer: producerTail, reopened }, null, 2));
+    if (args.json) writeFileSync(args.json, JSON.stringify({ minutes: MINUTES, idle: IDLE, bare, withIdle, rows, checks, ok, producer: producerTail, reopened, churned }, null, 2));
     return ok ? 0 : 1;
   } finally {
     await cleanup();

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import t from "tap";
 import { Kafka, logLevel } from "kafkajs";
 import { LIMITS } from "../../../host/limits.js";
-import { encodeRequestFrame } from "../../../host/protocol/headers.js";
+import { decodeResponseHeader, encodeRequestFrame, responseHeaderVersion } from "../../../host/protocol/headers.js";
 import { codecFor } from "../../../host/protocol/registry.js";
 import { RawKafka } from "../../clients/raw-kafka.js";
 import { createTopic, kafkaUnavailableReason, useCluster } from "../../rig/index.js";
@@ -25,6 +25,15 @@ function int32(v: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32BE(v, 0);
   return b;
+}
+
+/** A request and its decoded response, waiting up to 60 s (5,000 partitions take a while on a loaded machine). */
+async function slowRequest(raw: RawKafka, apiKey: number, apiVersion: number, body: unknown): Promise<{ msg: any }> {
+  const corr = raw.send(apiKey, apiVersion, body);
+  const frame = await raw.nextFrame(60_000);
+  const { header, bodyOffset } = decodeResponseHeader(frame, responseHeaderVersion(apiKey, apiVersion)!);
+  if (header.correlationId !== corr) throw new Error(`correlation ${header.correlationId}, expected ${corr}`);
+  return { msg: codecFor(apiKey)!.decodeResponse(frame.subarray(bodyOffset), apiVersion) };
 }
 
 /** Connects, sends a size prefix of `size`, then `bytes` bytes every `everyMs` until closed. */
@@ -148,13 +157,13 @@ else {
     const raw = await RawKafka.connect(leader);
     t.teardown(() => raw.close());
     const names = Array.from({ length: MANY }, (_, i) => `abuse-missing-${i}-${randomBytes(3).toString("hex")}`);
-    const md = await raw.request(3, 12, { topics: names.map((name) => ({ topicId: "0".repeat(32), name })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const md = await slowRequest(raw, 3, 12, { topics: names.map((name) => ({ topicId: "0".repeat(32), name })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     t.equal(md.msg.topics.length, MANY, `Metadata naming ${MANY} topics: answered for each`);
     t.ok(md.msg.topics.every((x: { errorCode: number }) => x.errorCode === 3), "each UNKNOWN_TOPIC_OR_PARTITION");
 
     const batch = buildBatch([{ key: null, value: Buffer.from("many-partitions") }], BigInt(Date.now()));
     const produceStart = Date.now();
-    const pr = await raw.request(0, 9, {
+    const pr = await slowRequest(raw, 0, 9, {
       transactionalId: null,
       acks: -1,
       timeoutMs: 30_000,
@@ -165,7 +174,7 @@ else {
     t.equal(parts.find((x) => x.index === 0)?.errorCode, 0, "partition 0 (exists) written");
     t.ok(parts.filter((x) => x.index !== 0).every((x) => x.errorCode !== 0), "the others refused by the broker");
 
-    const fr = await raw.request(1, 12, fetchBody(topic, Array.from({ length: MANY }, (_, i) => i), 64 * 1024));
+    const fr = await slowRequest(raw, 1, 12, fetchBody(topic, Array.from({ length: MANY }, (_, i) => i), 64 * 1024));
     const fparts = fr.msg.responses[0].partitions as Array<{ partitionIndex: number; errorCode: number }>;
     t.equal(fparts.length, MANY, `Fetch with ${MANY} partitions: one answer each`);
     t.equal(fparts.find((x) => x.partitionIndex === 0)?.errorCode, 0, "partition 0 fetched");

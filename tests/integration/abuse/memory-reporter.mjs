@@ -2,7 +2,7 @@
 // one JSON line to $KSEAL_TEST_MEM_FILE every 500 ms, so a test can read the child's heap as well
 // as what /proc shows (RSS, fds). Test-only; the product never loads it. Plain JavaScript: the
 // sandbox workers inherit execArgv, and a TypeScript preload kills them at start-up.
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 
 const file = process.env.KSEAL_TEST_MEM_FILE;
@@ -10,7 +10,9 @@ const file = process.env.KSEAL_TEST_MEM_FILE;
 if (file && isMainThread) {
   const write = () => {
     try {
-      writeFileSync(file, JSON.stringify({ at: Date.now(), ...process.memoryUsage() }) + "\n");
+      // Write and rename, so a reader never sees half a line.
+      writeFileSync(`${file}.tmp`, JSON.stringify({ at: Date.now(), ...process.memoryUsage() }) + "\n");
+      renameSync(`${file}.tmp`, file);
     } catch {
       // The test removed its directory; nothing to report to.
     }

@@ -50,7 +50,7 @@ export function procSample(pid: number, memFile?: string): ProcSample {
     try {
       mem = JSON.parse(readFileSync(memFile, "utf8"));
     } catch {
-      // not written yet
+      // Not written yet.
     }
   }
   return {
