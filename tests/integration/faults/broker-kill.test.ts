@@ -19,9 +19,9 @@ else {
     t.teardown(() => kms.stop());
     const proxy = await ProxyUnderTest.start(cluster.info, kms);
     t.teardown(() => proxy.stop());
-    const messages = 300;
+    const messages = 200;
     const r = await runScenario({
-      info: cluster.info, proxy, kms, messages, throughput: 100, faultAfter: 60,
+      info: cluster.info, proxy, kms, messages, throughput: 100, faultAfter: 40,
       fault: async () => { await killBroker(cluster, 2, 3000); },
       log: (m) => t.comment(m),
     });

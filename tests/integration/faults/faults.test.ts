@@ -11,7 +11,7 @@ import { killProxy, slowConsumer, SLOW_CONSUMER_CONFIG, stopKms, swapModules } f
 import { faultKmsUnavailableReason, ProxyUnderTest, runScenario, startFaultKms, type ScenarioOptions, type ScenarioResult } from "./fault-scenario.js";
 
 const unavailable = kafkaUnavailableReason() ?? faultKmsUnavailableReason();
-const MESSAGES = 300;
+const MESSAGES = 200;
 const THROUGHPUT = 100;
 
 function verdict(t: Test, name: string, r: ScenarioResult): void {
@@ -77,7 +77,7 @@ else {
     });
 
     await t.test("slow consumer", async (t) => {
-      const r = await runScenario(base(async ({ consumer }) => { await slowConsumer(consumer, 2, 2500, 500); }, { consumerConfig: SLOW_CONSUMER_CONFIG }));
+      const r = await runScenario(base(async ({ consumer }) => { await slowConsumer(consumer, 2, 2000, 500); }, { consumerConfig: SLOW_CONSUMER_CONFIG }));
       verdict(t, "slow-consumer", r);
     });
   });
