@@ -33,7 +33,20 @@ async function topics(info: ClusterInfo, n: number, partitions: number, tag: str
   const admin = kafkajsClient(info).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, timeout: 60_000, topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+    await admin.createTopics({ waitForLeaders: false, timeout: 60_000, topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+    // kafkajs' own wait for leaders gives up on UNKNOWN_TOPIC_OR_PARTITION while a new topic
+    // propagates on a loaded broker; poll the metadata instead.
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        const md = await admin.fetchTopicMetadata({ topics: names });
+        if (md.topics.length === names.length && md.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0))) break;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${names.join(",")} have no leaders after 120 s`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
   } finally {
     await admin.disconnect();
   }
@@ -66,6 +79,11 @@ async function measured<T>(proxy: KsealChild | undefined, f: () => Promise<T>): 
   }
 }
 
+function writeJson(path: string, data: object): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(data, null, 1) + "\n");
+}
+
 const rotate = <T>(xs: T[], k: number) => xs.map((_, i) => xs[(i + k) % xs.length]!);
 const fmt = (x: number) => (Math.round(x * 100) / 100).toString();
 
@@ -83,7 +101,7 @@ function machine(info: ClusterInfo) {
     cpuModel: model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kafka: info.kafkaVersion, brokers: info.brokers.length, loadavgAtStart: load };
 }
 
-async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Record<Mode, KsealChild>>) {
+async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Record<Mode, KsealChild>>, save: (partial: object) => void) {
   const bootstrap = (m: Mode) => (m === "direct" ? info.bootstrap : proxies[m]!.bootstrap);
   const cells: Cell[] = o.sizes.flatMap((size) => o.topics.map((topics) => ({ size, topics })));
   const maxRuns: MaxRun[] = [];
@@ -117,6 +135,7 @@ async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Re
     }
     if (o.fixedFraction > 0 || o.fixedRate) await fixedRate(cell, used);
     await dropTopics(info, used);
+    save({ partial: true, runs: { cells, maxRuns, fixedRuns } });
     await new Promise((r) => setTimeout(r, 3000));
   }
   return { cells, maxRuns, fixedRuns };
@@ -190,6 +209,7 @@ async function main(): Promise<void> {
   const proxies: Partial<Record<Mode, KsealChild>> = {};
   const main = o.at ? ksealMainAt(o.at) : undefined;
   const started = new Date();
+  const json = o.json ?? fileURLToPath(new URL(`../../build/bench/bench-${started.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url));
   try {
     const env = { ...machine(info), ...(o.at && { at: o.at, host: main }) };
     let matrix: Awaited<ReturnType<typeof runMatrix>> | undefined;
@@ -197,7 +217,8 @@ async function main(): Promise<void> {
       for (const m of o.modes) {
         if (m !== "direct") proxies[m] = await startKsealChild({ target: info.bootstrap, encrypt: m === "encrypt", dir, name: m, main, extraYaml: o.proxyYaml });
       }
-      matrix = await runMatrix(o, info, proxies);
+      // Written after every cell too, so a failure late in a long run keeps what was measured.
+      matrix = await runMatrix(o, info, proxies, (partial) => writeJson(json, { started: started.toISOString(), machine: env, options: o, ...partial }));
       for (const m of o.modes) await proxies[m]?.stop();
     }
     const profile = o.profile ? await profilePass(o, info, dir, main, started.toISOString().replace(/[:.]/g, "-")) : [];
@@ -217,9 +238,7 @@ async function main(): Promise<void> {
       console.log(formatSummary(p.main));
       if (p.workers) console.log(`\n... ${p.phase}, worker threads:\n${formatSummary(p.workers)}`);
     }
-    const json = o.json ?? fileURLToPath(new URL(`../../build/bench/bench-${started.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url));
-    mkdirSync(dirname(json), { recursive: true });
-    writeFileSync(json, JSON.stringify({ started: started.toISOString(), machine: env, options: o, summaries, targets, runs: matrix, profile }, null, 1) + "\n");
+    writeJson(json, { started: started.toISOString(), machine: env, options: o, summaries, targets, runs: matrix, profile });
     console.log(`\nresults: ${json}`);
   } finally {
     for (const m of o.modes) await proxies[m]?.stop().catch(() => undefined);
