@@ -101,9 +101,13 @@ export async function startProxyProcess(target: string, opts: { extraConfig?: st
     });
   const deadline = Date.now() + 90_000;
   while (!lines().some((l) => l.msg === "admin HTTP listening")) {
-    if (child.exitCode !== null) throw new Error(`kseal exited ${child.exitCode}: ${out.slice(-2000)}`);
+    if (child.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`kseal exited ${child.exitCode}: ${out.slice(-2000)}`);
+    }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
       throw new Error(`kseal did not start: ${out.slice(-2000)}`);
     }
     await new Promise((r) => setTimeout(r, 50));
