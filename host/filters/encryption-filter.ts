@@ -25,10 +25,10 @@ import type { PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduc
 import type { ShareFetchPartitionData, ShareFetchResponse } from "../protocol/messages/share-fetch.js";
 import type { FilterContext, ProxyFilter } from "../proxy/filter.js";
 import type { KsealFilter } from "../wasm/filter.js";
-import { DecryptSlots } from "./decrypt-slots.js";
+import { advancePartition, decryptKeys, errText, finishPartition, startPartition, type DecryptProblem } from "./fetch-decrypt.js";
 import type { KekSelector } from "./kek-selector.js";
 import { fetchErrorFor, produceErrorFor, type PartitionError } from "./partition-errors.js";
-import { countProduceRecords, decryptScanned, encryptRecords, splitFetchedRecords, type FetchedBatch } from "./record-batches.js";
+import { countProduceRecords, countRecords, encryptRecords } from "./record-batches.js";
 
 const PRODUCE = 0;
 const FETCH = 1;
@@ -36,6 +36,11 @@ const SHARE_FETCH = 78;
 /** The key slot encryption uses; decryption passes take slots from 0 up but never overlap it in
  * time (both run synchronously, and each releases its slots before returning). */
 const ENCRYPT_SLOT = 0;
+/** Rounds of EDEK resolution for one pooled fetch: a partition's batches rarely span more than
+ * two DEKs (one rotation), so a partition still missing keys after this many is failed. */
+const MAX_FETCH_ROUNDS = 4;
+/** Partitions whose last fetch's EDEKs are remembered as key hints for the next. */
+const MAX_HINTS = 10_000;
 /** Produce requests whose locally failed partitions await the broker's response. */
 const MAX_PENDING = 10_000;
 
@@ -50,15 +55,26 @@ export interface EncryptionFilterOptions {
   requireKek?: () => boolean;
   /** Most records one DEK lease may cover (the DEK manager's maxRecords). */
   maxLeaseRecords?: number;
-  /** Sandbox worker pool (host/sandbox): when set, produce encryption runs there, one DEK lease
-   * and one worker call per partition, so the partitions of a request use every core. */
-  pool?: ProducePool;
+  /** Sandbox worker pool (host/sandbox): when set, the crypto runs there. Produce: one DEK lease
+   * and one worker call per partition; fetch: the partitions spread over the workers by size.
+   * So the partitions of a request use every core, and the watchdog covers every module call. */
+  pool?: FilterPool;
+  /** Per-topic record counts by outcome (metrics); called synchronously, must be cheap. */
+  onRecords?: (topic: string, outcome: RecordOutcome, count: number) => void;
   logger?: Logger;
 }
 
+/** What became of records, per topic. Produce: encrypted, clear (forwarded as they are, by a
+ * rule or unresolvedKeyPolicy=passthrough) or refused (answered with an error, not forwarded).
+ * Fetch: decrypted (the partition had encrypted records), passed (nothing to decrypt) or failed
+ * (answered with an error). */
+export type RecordOutcome = "encrypted" | "clear" | "refused" | "decrypted" | "passed" | "failed";
+
 /** What the filter needs of host/sandbox's WorkerPool. */
-export interface ProducePool {
+export interface FilterPool {
+  readonly size: number;
   encryptProduce(records: Buffer[], key: { dek: Buffer; edek: Buffer; budget: number; ivSeed?: Buffer }): Promise<(Buffer | Error)[]>;
+  decryptFetch(parts: Buffer[], keys: { edek: Buffer; dek: Buffer }[], unresolved: { edek: Buffer; error: unknown }[]): Promise<FetchPartOutcome[]>;
 }
 
 export interface EncryptionStats {
@@ -69,19 +85,22 @@ export interface EncryptionStats {
   fetchFailures: number;
 }
 
-/** One fetched partition on its way through decryption. */
-interface PartitionWork {
+/** One fetched partition with records, and the topic it belongs to (for logs). */
+interface FetchedPartition {
   topic: string;
   part: FetchPartitionData | ShareFetchPartitionData;
-  batches: FetchedBatch[];
-  trailing: Buffer;
-  /** Index of the next batch to decrypt; out holds the results before it. */
-  next: number;
-  out: Buffer[];
-  changed: boolean;
-  /** Stopped this round: the next batch needs a DEK being resolved. */
-  waiting: boolean;
+}
+
+/** What decryption made of one fetched partition: `records` undefined = unchanged; with
+ * `error`, the batches decrypted before the failing one (empty: answer with the error code). */
+export interface FetchPartOutcome {
+  records?: Buffer;
   error?: PartitionError;
+  problem?: DecryptProblem;
+  /** Pool only: EDEKs of the next batch not among the DEKs sent along. */
+  missing: Buffer[];
+  /** Pool only: every EDEK the partition's batches named (the next fetch's key hints). */
+  seen: Buffer[];
 }
 
 interface FailedPartition {
@@ -101,6 +120,7 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
   const groupMax = Math.min(o.maxLeaseRecords ?? Number.MAX_SAFE_INTEGER, 1 << 20);
   const pending = new Map<string, FailedPartition[]>();
   const warnedUnresolved = new Set<string>();
+  const hints = new KeyHints(MAX_HINTS);
   const counters: EncryptionStats = { encryptedPartitions: 0, clearPartitions: 0, produceFailures: 0, decryptedPartitions: 0, fetchFailures: 0 };
 
   /** What a partition gets when no DEK could be leased for it; undefined = pass it in clear. */
@@ -141,6 +161,7 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
         if (sel.kind === "clear") {
           if (o.requireKek?.()) { failed.push({ topic, part, name, error: { code: KafkaError.INVALID_RECORD, message: `kseal: topic ${name} is marked clear but the filter module's policy requires a KEK for every topic` } }); continue; }
           counters.clearPartitions++;
+          o.onRecords?.(name, "clear", countRecords(part.records));
           continue;
         }
         let count: number;
@@ -180,6 +201,7 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
         for (const j of g.jobs) {
           const error = leaseFailure(j, l.reason);
           if (error) failed.push({ topic: j.topic, part: j.part, name: j.name, error });
+          else o.onRecords?.(j.name, "clear", j.count);
         }
         return;
       }
@@ -194,6 +216,7 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
               changed = true;
             }
             counters.encryptedPartitions++;
+            o.onRecords?.(j.name, "encrypted", j.count);
           }), (e: unknown) => { for (const j of g.jobs) encryptFailed(j, e); })
           .finally(() => lease.release()));
         return;
@@ -210,6 +233,7 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
                 changed = true;
               }
               counters.encryptedPartitions++;
+              o.onRecords?.(j.name, "encrypted", j.count);
             } catch (e) {
               log.warn({ topic: j.name, partition: j.part.index, err: errText(e) }, "encryption failed; partition answered with an error, nothing forwarded");
               failed.push({ topic: j.topic, part: j.part, name: j.name, error: produceErrorFor(e) });
@@ -235,6 +259,7 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
 
     if (failed.length > 0) {
       counters.produceFailures += failed.length;
+      for (const f of failed) o.onRecords?.(f.name ?? "_unknown", "refused", countRecords(f.part.records));
       const drop = new Set(failed.map((f) => f.part));
       for (const t of msg.topicData) t.partitionData = t.partitionData.filter((p) => !drop.has(p));
       msg.topicData = msg.topicData.filter((t) => t.partitionData.length > 0);
@@ -276,126 +301,150 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
 
   async function onFetchResponse(ctx: FilterContext, res: FetchResponse | ShareFetchResponse, share: boolean): Promise<boolean> {
     const v = ctx.header.apiVersion;
-    const parts: PartitionWork[] = [];
+    const parts: FetchedPartition[] = [];
     for (const t of res.responses as { topic?: string; topicId?: string; partitions: (FetchPartitionData | ShareFetchPartitionData)[] }[]) {
       const topic = (share || v >= 13 ? (t.topicId === undefined ? undefined : ctx.proxy.topics.nameOf(t.topicId) ?? t.topicId) : t.topic) ?? "?";
       for (const part of t.partitions) {
-        if (!part.records || part.records.length === 0) continue;
-        const { batches, trailing } = splitFetchedRecords(part.records);
-        parts.push({ topic, part, batches, trailing, next: 0, out: [], changed: false, waiting: false });
+        if (part.records && part.records.length > 0) parts.push({ topic, part });
       }
     }
     if (parts.length === 0) return false;
-
-    // Rounds: decrypt as far as the DEKs at hand allow (synchronously), then resolve the EDEKs that
-    // were missing, all at once, and go on. Batches are first tried with the keys already loaded,
-    // so the EDEKs of a batch are listed only when it needs a key not loaded yet.
-    const deks = new Map<string, Buffer>();
-    const unresolved = new Map<string, unknown>();
-    const refs: DekRef[] = [];
-    const slots = new DecryptSlots(wasm, deks);
+    const outcomes = o.pool ? await decryptPooled(o.pool, parts) : await decryptInline(parts);
     let touched = false;
-    try {
-      for (;;) {
-        const missing = new Map<string, Buffer>();
-        for (const w of parts) advance(w, slots, deks, unresolved, missing);
-        if (missing.size === 0) break;
-        // No slot stays loaded across an await: another request may run meanwhile.
-        slots.release();
-        const keys = [...missing.keys()];
-        const settled = await Promise.allSettled(keys.map((k) => o.edeks.resolve(missing.get(k)!)));
-        settled.forEach((r, i) => {
-          if (r.status === "fulfilled") {
-            refs.push(r.value);
-            deks.set(keys[i]!, r.value.dek);
-          } else {
-            unresolved.set(keys[i]!, r.reason);
-          }
-        });
-        for (const w of parts) w.waiting = false;
+    parts.forEach((p, i) => {
+      const r = outcomes[i]!;
+      if (r.problem) logProblem(p, r.problem);
+      if (o.onRecords) o.onRecords(p.topic, r.error ? "failed" : r.records ? "decrypted" : "passed", countRecords(p.part.records));
+      if (r.error) {
+        touched = true;
+        counters.fetchFailures++;
+        if (!r.records || r.records.length === 0 || share) setError(p.part, r.error, share);
+        else p.part.records = r.records;
+      } else if (r.records) {
+        touched = true;
+        counters.decryptedPartitions++;
+        p.part.records = r.records;
       }
-      for (const w of parts) {
-        if (w.error) {
-          touched = true;
-          counters.fetchFailures++;
-          if (w.out.length === 0 || share) setError(w.part, w.error, share);
-          else w.part.records = Buffer.concat(w.out);
-        } else if (w.changed) {
-          touched = true;
-          counters.decryptedPartitions++;
-          w.part.records = Buffer.concat([...w.out, w.trailing]);
-        }
-      }
-    } finally {
-      slots.release();
-      for (const r of refs) r.release();
-    }
+    });
     return touched;
   }
 
-  /** Decrypts a partition's batches in order until one needs a DEK not resolved yet (added to
-   * `missing`), one fails (w.error), or all are done. */
-  function advance(w: PartitionWork, slots: DecryptSlots, deks: Map<string, Buffer>, unresolved: Map<string, unknown>, missing: Map<string, Buffer>): void {
-    while (!w.error && !w.waiting && w.next < w.batches.length) {
-      const b = w.batches[w.next]!;
-      try {
-        if (!b.plain) {
-          w.out.push(b.original);
-          w.next++;
-          continue;
-        }
-        if (slots.size > 0) {
-          const r = decryptScanned(wasm, { ...b, edeks: [] }, slots.loaded());
-          if (r.ok) {
-            accept(w, b, r.batch);
-            continue;
-          }
-          if (!r.failures.every((f) => f.reason === "KEY_NOT_LOADED")) {
-            failBatch(w, b, r.failures);
-            return;
-          }
-        }
-        const edeks = wasm.listEdeks(b.plain);
-        if (edeks.length === 0) {
-          w.out.push(b.original);
-          w.next++;
-          continue;
-        }
-        const lost = edeks.find((e) => unresolved.has(e.toString("latin1")));
-        if (lost) {
-          const cause = unresolved.get(lost.toString("latin1"));
-          w.error = fetchErrorFor(cause);
-          log.warn({ topic: w.topic, partition: w.part.partitionIndex, offset: String(b.baseOffset), err: errText(cause) }, "DEK of fetched records unavailable; partition answered with an error");
-          return;
-        }
-        const need = edeks.filter((e) => !deks.has(e.toString("latin1")));
-        if (need.length > 0) {
-          for (const e of need) missing.set(e.toString("latin1"), e);
-          w.waiting = true;
-          return;
-        }
-        slots.prepare(edeks);
-        const r = decryptScanned(wasm, { ...b, edeks }, slots.slotFor);
-        if (r.ok) accept(w, b, r.batch);
-        else failBatch(w, b, r.failures);
-      } catch (e) {
-        log.warn({ topic: w.topic, partition: w.part.partitionIndex, offset: String(b.baseOffset), err: errText(e) }, "fetched batch could not be decrypted");
-        w.error = fetchErrorFor(e);
+  /**
+   * Decryption on the main-thread module, in rounds: decrypt as far as the DEKs at hand allow
+   * (synchronously), then resolve the EDEKs that were missing, all at once, and go on.
+   */
+  async function decryptInline(parts: FetchedPartition[]): Promise<FetchPartOutcome[]> {
+    const k = decryptKeys(wasm);
+    const refs: DekRef[] = [];
+    const work = parts.map((p) => startPartition(p.part.records!));
+    try {
+      for (;;) {
+        const missing = new Map<string, Buffer>();
+        for (const w of work) advancePartition(wasm, w, k, missing);
+        if (missing.size === 0) break;
+        // No slot stays loaded across an await: another request may run meanwhile.
+        k.slots.release();
+        await resolveInto(missing, k.deks, k.unresolved, refs);
+        for (const w of work) w.waiting = false;
       }
+      return work.map((w) => ({ records: finishPartition(w), error: w.error, problem: w.problem, missing: [], seen: [] }));
+    } finally {
+      k.slots.release();
+      for (const r of refs) r.release();
     }
   }
 
-  function accept(w: PartitionWork, b: FetchedBatch, out: Buffer): void {
-    if (out !== b.original) w.changed = true;
-    w.out.push(out);
-    w.next++;
+  /**
+   * Decryption in the sandbox's workers: the partitions are spread over the pool by size and
+   * sent with the DEKs their last fetch needed (from the cache, no KMS call). Partitions that
+   * meet an EDEK not sent along come back undone; their EDEKs are resolved at once and they go
+   * out again. A call the sandbox fails (timeout, lost worker) fails its partitions closed.
+   */
+  async function decryptPooled(pool: FilterPool, parts: FetchedPartition[]): Promise<FetchPartOutcome[]> {
+    const deks = new Map<string, Buffer>();
+    const unresolved = new Map<string, unknown>();
+    const refs: DekRef[] = [];
+    const outcomes: FetchPartOutcome[] = new Array(parts.length);
+    try {
+      for (const p of parts) {
+        for (const e of hints.get(p) ?? []) {
+          const id = e.toString("latin1");
+          if (deks.has(id)) continue;
+          const ref = o.edeks.cached(e);
+          if (ref) {
+            refs.push(ref);
+            deks.set(id, ref.dek);
+          }
+        }
+      }
+      let todo = parts.map((_, i) => i);
+      for (let round = 0; todo.length > 0; round++) {
+        const keys = [...deks].map(([id, dek]) => ({ edek: Buffer.from(id, "latin1"), dek }));
+        const failedKeys = [...unresolved].map(([id, error]) => ({ edek: Buffer.from(id, "latin1"), error }));
+        const groups = spread(todo, (i) => parts[i]!.part.records!.length, pool.size);
+        const missing = new Map<string, Buffer>();
+        const again: number[] = [];
+        await Promise.all(groups.map(async (g) => {
+          let results: FetchPartOutcome[];
+          try {
+            results = await pool.decryptFetch(g.map((i) => parts[i]!.part.records!), keys, failedKeys);
+          } catch (e) {
+            const failed: FetchPartOutcome = { error: fetchErrorFor(e), problem: { kind: "batch-unreadable", offset: -1n, err: errText(e) }, missing: [], seen: [] };
+            results = g.map(() => failed);
+          }
+          g.forEach((i, j) => {
+            const r = results[j]!;
+            if (r.seen.length > 0) hints.set(parts[i]!, r.seen);
+            const fresh = r.missing.filter((e) => !deks.has(e.toString("latin1")) && !unresolved.has(e.toString("latin1")));
+            if (r.missing.length === 0) outcomes[i] = r;
+            else if (fresh.length === 0 || round >= MAX_FETCH_ROUNDS) {
+              outcomes[i] = { error: { code: KafkaError.UNKNOWN_SERVER_ERROR, message: "kseal: the DEKs of these records could not be loaded" }, missing: [], seen: [] };
+            } else {
+              for (const e of fresh) missing.set(e.toString("latin1"), e);
+              again.push(i);
+            }
+          });
+        }));
+        if (again.length === 0) break;
+        await resolveInto(missing, deks, unresolved, refs);
+        todo = again;
+      }
+      return outcomes;
+    } finally {
+      for (const r of refs) r.release();
+    }
   }
 
-  function failBatch(w: PartitionWork, b: FetchedBatch, failures: { index: number; reason: string }[]): void {
-    for (const f of failures.slice(0, 10)) {
-      log.error({ topic: w.topic, partition: w.part.partitionIndex, batchOffset: String(b.baseOffset), recordIndex: f.index, reason: f.reason }, "record failed to decrypt (integrity or format); nothing of its batch is released");
+  /** Resolves every missing EDEK at once (cache, then KMS): DEKs into `deks`, failures into
+   * `unresolved`; the references taken go to `refs` for the caller to release. */
+  async function resolveInto(missing: Map<string, Buffer>, deks: Map<string, Buffer>, unresolved: Map<string, unknown>, refs: DekRef[]): Promise<void> {
+    const ids = [...missing.keys()];
+    const settled = await Promise.allSettled(ids.map((id) => o.edeks.resolve(missing.get(id)!)));
+    settled.forEach((r, i) => {
+      if (r.status === "fulfilled") {
+        refs.push(r.value);
+        deks.set(ids[i]!, r.value.dek);
+      } else {
+        unresolved.set(ids[i]!, r.reason);
+      }
+    });
+  }
+
+  function logProblem(p: FetchedPartition, problem: DecryptProblem): void {
+    const at = { topic: p.topic, partition: p.part.partitionIndex };
+    switch (problem.kind) {
+      case "dek-unavailable":
+        log.warn({ ...at, offset: String(problem.offset), err: problem.err }, "DEK of fetched records unavailable; partition answered with an error");
+        break;
+      case "batch-unreadable":
+        log.warn({ ...at, offset: String(problem.offset), err: problem.err }, "fetched batch could not be decrypted");
+        break;
+      case "integrity":
+        for (const f of problem.failures) {
+          log.error({ ...at, batchOffset: String(problem.offset), recordIndex: f.index, reason: f.reason }, "record failed to decrypt (integrity or format); nothing of its batch is released");
+        }
+        break;
     }
-    w.error = { code: KafkaError.CORRUPT_MESSAGE, message: `kseal: records at offset ${b.baseOffset} failed to decrypt` };
   }
 
   return {
@@ -433,7 +482,30 @@ function setError(part: FetchPartitionData | ShareFetchPartitionData, e: Partiti
   }
 }
 
-function errText(e: unknown): string {
-  if (isKsealError(e)) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
+/** Splits item indexes into at most n groups of about equal total weight (largest first). */
+function spread(items: number[], weight: (i: number) => number, n: number): number[][] {
+  const groups = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, () => ({ items: [] as number[], total: 0 }));
+  for (const i of [...items].sort((a, b) => weight(b) - weight(a))) {
+    const g = groups.reduce((a, b) => (b.total < a.total ? b : a));
+    g.items.push(i);
+    g.total += weight(i);
+  }
+  return groups.map((g) => g.items.sort((a, b) => a - b));
+}
+
+/** The EDEKs each partition's last fetch named, keyed by topic and partition, bounded. */
+class KeyHints {
+  private readonly byPartition = new Map<string, Buffer[]>();
+  constructor(private readonly max: number) {}
+
+  get(p: FetchedPartition): Buffer[] | undefined {
+    return this.byPartition.get(`${p.topic}\0${p.part.partitionIndex}`);
+  }
+
+  set(p: FetchedPartition, edeks: Buffer[]): void {
+    const key = `${p.topic}\0${p.part.partitionIndex}`;
+    this.byPartition.delete(key);
+    this.byPartition.set(key, edeks);
+    if (this.byPartition.size > this.max) this.byPartition.delete(this.byPartition.keys().next().value!);
+  }
 }

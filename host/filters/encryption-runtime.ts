@@ -12,7 +12,7 @@ import type { Kms } from "../kms/kms.js";
 import { LocalKms } from "../kms/local/local-kms.js";
 import { log as rootLog } from "../log.js";
 import { KsealFilter } from "../wasm/filter.js";
-import { createEncryptionFilter, type EncryptionFilter, type ProducePool } from "./encryption-filter.js";
+import { createEncryptionFilter, type EncryptionFilter, type EncryptionFilterOptions, type FilterPool } from "./encryption-filter.js";
 import { KekSelector } from "./kek-selector.js";
 
 export interface EncryptionRuntime {
@@ -34,7 +34,9 @@ export interface EncryptionRuntimeOptions {
    * unresolvedKeyPolicy is then reject, whatever the config says. */
   requireKek?: () => boolean;
   /** Sandbox worker pool for produce encryption (host/sandbox ModuleManager.pool). */
-  pool?: ProducePool;
+  pool?: FilterPool;
+  /** Per-topic record counts by outcome (host/admin/topic-records.ts topicOutcomes). */
+  onRecords?: EncryptionFilterOptions["onRecords"];
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
 }
@@ -79,6 +81,7 @@ export async function startEncryption(cfg: EncryptionConfig, opts: EncryptionRun
     requireKek: opts.requireKek,
     maxLeaseRecords: cfg.dek.maxRecords,
     pool: opts.pool,
+    onRecords: opts.onRecords,
     logger,
   });
   logger.info({ kms: kms.name, kekTemplate: cfg.kekTemplate, rules: cfg.rules.length, unresolvedKeyPolicy: cfg.unresolvedKeyPolicy }, "record encryption on");

@@ -26,6 +26,22 @@ function passesThrough(batch: Buffer): boolean {
   return batch.length <= BATCH_HEADER_BYTES || batch[MAGIC_OFFSET] !== 2 || isControlBatch(batch);
 }
 
+/** Records in a buffer of record batches (magic 2 only). */
+export function countRecords(buf: Buffer | null | undefined): number {
+  if (!buf) return 0;
+  let n = 0;
+  let off = 0;
+  while (off + BATCH_HEADER_BYTES <= buf.length) {
+    const len = buf.readInt32BE(off + 8);
+    if (len < BATCH_HEADER_BYTES - 12 || off + 12 + len > buf.length) break;
+    const magic = buf[off + 16];
+    const control = (buf.readInt16BE(off + 21) & 0x20) !== 0;
+    if (magic === 2 && !control) n += Math.max(0, buf.readInt32BE(off + 57));
+    off += 12 + len;
+  }
+  return n;
+}
+
 /**
  * Records that may need an IV: the sum of recordsCount over the data batches. Throws
  * RECORD_BATCH_INVALID on a truncated batch (a producer never sends one) or a negative count.
@@ -42,7 +58,9 @@ export function countProduceRecords(records: Buffer): number {
     if (isControlBatch(b)) throw new KsealError("RECORD_BATCH_INVALID", "control batch in a produce request");
     if (passesThrough(b)) continue;
     const c = b.readInt32BE(RECORDS_COUNT_OFFSET);
-    if (c < 0) throw new KsealError("RECORD_BATCH_INVALID", `recordsCount ${c}`);
+    // A batch that says 0 records but carries bytes would skip encryption and reach the log in
+    // clear: the broker reads no record past the count.
+    if (c <= 0) throw new KsealError("RECORD_BATCH_INVALID", `recordsCount ${c} with ${b.length - BATCH_HEADER_BYTES} bytes of records`);
     n += c;
   }
   return n;

@@ -141,6 +141,13 @@ export class EdekCache {
     });
   }
 
+  /** The DEK of one EDEK if the cache holds it; never calls the KMS (key hints). */
+  cached(edek: Buffer): DekRef | undefined {
+    if (this.closed) return undefined;
+    const hit = this.lookup(edek.toString("latin1"));
+    return hit ? new Ref(hit) : undefined;
+  }
+
   /**
    * The DEKs of several EDEKs (one batch's), fetched in parallel; refs in the order of `edeks`.
    * All or nothing: on a failure the refs already obtained are released and the first error in

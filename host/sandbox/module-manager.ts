@@ -113,9 +113,9 @@ export class ModuleManager {
     return this.hot.handle;
   }
 
-  /** Plaintext records the strict policy refused on fetch (inline mode). */
+  /** Plaintext records the strict policy refused on fetch (main-thread instance and workers). */
   get refusedPlaintextRecords(): number {
-    return this.hot?.refusedPlaintextRecords ?? 0;
+    return (this.hot?.refusedPlaintextRecords ?? 0) + this.pool.refusedPlaintextRecords;
   }
 
   /** Re-reads the configured file (or `path`) and swaps to it if it passes. Never throws. */

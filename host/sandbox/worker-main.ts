@@ -5,10 +5,11 @@
  * zeroed as soon as the module holds them.
  */
 import { parentPort } from "node:worker_threads";
-import { KsealError } from "../errors.js";
+import { ERRORS, KsealError, type ErrorCode } from "../errors.js";
 import { KsealFilter } from "../wasm/filter.js";
-import type { CallRequest, FromWorker, KeyMaterial, ToWorker, WireError } from "./worker-protocol.js";
+import type { CallRequest, FetchPartReply, FetchReply, FromWorker, KeyMaterial, ToWorker, WireError } from "./worker-protocol.js";
 import { readCounters, readPolicyInfo } from "./policy-info.js";
+import { transferables } from "./transfer.js";
 
 let filter: KsealFilter | undefined;
 let moduleBytes: Uint8Array | undefined;
@@ -34,8 +35,41 @@ function releaseAll(f: KsealFilter, slots: number[]): void {
   }
 }
 
-// Loaded on the first produce call only: compression codecs are not needed to start a worker.
+// Loaded on the first produce or fetch call only: compression codecs are not needed to start a worker.
 let produceRecords: typeof import("../filters/record-batches.js").encryptRecords | undefined;
+let fetchDecrypt: typeof import("../filters/fetch-decrypt.js") | undefined;
+
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function fromWire(e: WireError): KsealError {
+  const err = new KsealError(e.code in ERRORS ? (e.code as ErrorCode) : "WASM_TRAP");
+  err.message = e.message;
+  return err;
+}
+
+function decryptFetch(f: KsealFilter, c: Extract<CallRequest, { op: "decryptFetch" }>): FetchReply {
+  const fd = fetchDecrypt!;
+  const k = fd.decryptKeys(f);
+  for (const key of c.keys) k.deks.set(asBuffer(key.edek).toString("latin1"), asBuffer(key.dek));
+  for (const u of c.unresolved) k.unresolved.set(asBuffer(u.edek).toString("latin1"), fromWire(u.error));
+  try {
+    const parts = c.parts.map((r): FetchPartReply => {
+      const w = fd.startPartition(asBuffer(r));
+      const missing = new Map<string, Buffer>();
+      fd.advancePartition(f, w, k, missing);
+      const seen = [...w.seen].map((e) => Buffer.from(e, "latin1"));
+      if (w.waiting) return { records: null, missing: [...missing.values()], seen };
+      const out = fd.finishPartition(w);
+      return { records: out && out.length > 0 ? out : null, error: w.error, problem: w.problem, missing: [], seen };
+    });
+    return { parts, refused: k.refused };
+  } finally {
+    k.slots.release();
+    for (const d of k.deks.values()) d.fill(0);
+  }
+}
 
 function run(f: KsealFilter, c: CallRequest): unknown {
   switch (c.op) {
@@ -85,6 +119,8 @@ function run(f: KsealFilter, c: CallRequest): unknown {
         releaseAll(f, slots);
       }
     }
+    case "decryptFetch":
+      return decryptFetch(f, c);
     case "crc32c":
       return f.crc32c(Buffer.from(c.data));
     case "liveBytes":
@@ -121,6 +157,7 @@ async function handle(msg: ToWorker): Promise<void> {
   if (msg.call.op === "encryptProduce" && !produceRecords) {
     produceRecords = (await import("../filters/record-batches.js")).encryptRecords;
   }
+  if (msg.call.op === "decryptFetch" && !fetchDecrypt) fetchDecrypt = await import("../filters/fetch-decrypt.js");
   let reply: FromWorker;
   try {
     if (!filter) throw new KsealError("WASM_SANDBOX_CLOSED", "worker has no module");
@@ -128,5 +165,6 @@ async function handle(msg: ToWorker): Promise<void> {
   } catch (e) {
     reply = { type: "result", id: msg.id, ok: false, error: wire(e) };
   }
-  port.postMessage(reply);
+  // Results were made for this reply: moved, not copied, to the main thread.
+  port.postMessage(reply, reply.ok ? transferables(reply.value) : []);
 }

@@ -20,7 +20,9 @@ import { KsealError, type ErrorCode, ERRORS } from "../errors.js";
 import { LIMITS } from "../limits.js";
 import type { RecordFailure } from "../wasm/filter.js";
 import type { PolicyInfo } from "./policy-info.js";
-import type { CallRequest, FromWorker, KeyMaterial, ToWorker } from "./worker-protocol.js";
+import { forPost } from "./transfer.js";
+import type { FetchPartOutcome } from "../filters/encryption-filter.js";
+import type { CallRequest, FetchReply, FromWorker, KeyMaterial, ToWorker, WireError } from "./worker-protocol.js";
 
 export type { KeyMaterial } from "./worker-protocol.js";
 
@@ -48,6 +50,8 @@ export interface PoolStats {
 interface Pending {
   id: number;
   call: CallRequest;
+  /** Buffers made for this call only, moved to the worker with it. */
+  transfer: ArrayBuffer[];
   resolve(v: unknown): void;
   reject(e: unknown): void;
 }
@@ -60,6 +64,8 @@ interface Slot {
   timer?: NodeJS.Timeout;
   /** A fresh thread still starting up: no call (and no watchdog clock) until its module loads. */
   starting: boolean;
+  /** Replaced: its exit is expected and no call goes to it. */
+  retired?: boolean;
   ready: Promise<void>;
 }
 
@@ -73,18 +79,23 @@ function newestSource(): number {
   return newest;
 }
 
-let resolvedWorker: URL | undefined;
-function workerUrl(): URL {
+/** The worker's entry: a module URL, or (source tree without a fresh build) code to eval. */
+type WorkerEntry = { url: URL } | { code: string };
+
+let resolvedWorker: WorkerEntry | undefined;
+function workerEntry(): WorkerEntry {
   if (resolvedWorker) return resolvedWorker;
   // Compiled, the worker is the .js next to this file. From the source tree (tests, tsx) every
   // worker would compile the TypeScript again at start-up, seconds on a busy machine: the build
   // of it (npm run build) is used instead while it is newer than the sources.
   const js = new URL("./worker-main.js", import.meta.url);
-  if (existsSync(fileURLToPath(js))) return (resolvedWorker = js);
+  if (existsSync(fileURLToPath(js))) return (resolvedWorker = { url: js });
   const built = new URL("../../build/host/sandbox/worker-main.js", import.meta.url);
   const builtPath = fileURLToPath(built);
-  if (existsSync(builtPath) && statSync(builtPath).mtimeMs >= newestSource()) return (resolvedWorker = built);
-  return (resolvedWorker = new URL("./worker-main.ts", import.meta.url));
+  if (existsSync(builtPath) && statSync(builtPath).mtimeMs >= newestSource()) return (resolvedWorker = { url: built });
+  // A worker thread does not inherit the parent's --import loaders: register tsx in it first.
+  const ts = new URL("./worker-main.ts", import.meta.url).href;
+  return (resolvedWorker = { code: `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(ts)}); })` });
 }
 
 function toError(e: { code: string; message: string }): KsealError {
@@ -93,6 +104,15 @@ function toError(e: { code: string; message: string }): KsealError {
   // keep the worker's message (it already starts with the catalog summary)
   err.message = e.message;
   return err;
+}
+
+function keyForPost(k: KeyMaterial, t: ArrayBuffer[]): KeyMaterial {
+  return { ...k, dek: forPost(k.dek, t), edek: forPost(k.edek, t), ivSeed: k.ivSeed && forPost(k.ivSeed, t) };
+}
+
+function toWire(e: unknown): WireError {
+  if (e instanceof KsealError) return { code: e.code, message: e.message };
+  return { code: "KMS_UNAVAILABLE", message: e instanceof Error ? e.message : String(e) };
 }
 
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -107,7 +127,11 @@ export class WorkerPool {
   private version = 1;
   private nextId = 1;
   private closed = false;
+  /** Workers in a row that died or were replaced before their module loaded. */
+  private startFailures = 0;
   private readonly stats = { calls: 0, timeouts: 0, workersLost: 0, workersReplaced: 0 };
+  /** Fetched records a strict policy refused for lacking the encryption header. */
+  refusedPlaintextRecords = 0;
 
   private constructor(bytes: Uint8Array, o: PoolOptions) {
     this.size = Math.max(1, o.size ?? availableParallelism());
@@ -142,7 +166,8 @@ export class WorkerPool {
   /** Encrypts each records field with one DEK lease (one key load for all of them). An entry is
    * the input itself when nothing in it needed encrypting. */
   async encryptRecords(records: Buffer[], key: KeyMaterial): Promise<Buffer[]> {
-    const out = (await this.submit({ op: "encrypt", records, key })) as (Uint8Array | null)[];
+    const t: ArrayBuffer[] = [];
+    const out = (await this.submit({ op: "encrypt", records: records.map((r) => forPost(r, t)), key: keyForPost(key, t) }, t)) as (Uint8Array | null)[];
     return out.map((b, i) => (b === null ? records[i]! : asBuffer(b)));
   }
 
@@ -153,7 +178,8 @@ export class WorkerPool {
    * the whole call (timeout, lost worker, key load) rejects.
    */
   async encryptProduce(records: Buffer[], key: KeyMaterial): Promise<(Buffer | KsealError)[]> {
-    const out = (await this.submit({ op: "encryptProduce", records, key })) as (Uint8Array | null | { code: string; message: string })[];
+    const t: ArrayBuffer[] = [];
+    const out = (await this.submit({ op: "encryptProduce", records: records.map((r) => forPost(r, t)), key: keyForPost(key, t) }, t)) as (Uint8Array | null | { code: string; message: string })[];
     return out.map((r, i) => (r === null ? records[i]! : r instanceof Uint8Array ? asBuffer(r) : toError(r)));
   }
 
@@ -167,10 +193,35 @@ export class WorkerPool {
     records: Buffer | null;
     failures: (RecordFailure & { batch: number })[];
   }> {
-    const r = (await this.submit({ op: "decrypt", records, keys: keys.map((k) => ({ ...k, budget: 0 })) })) as {
+    const t: ArrayBuffer[] = [];
+    const r = (await this.submit({ op: "decrypt", records: forPost(records, t), keys: keys.map((k) => keyForPost({ ...k, budget: 0 }, t)) }, t)) as {
       records: Uint8Array | null; unchanged: boolean; failures: (RecordFailure & { batch: number })[];
     };
     return { records: r.unchanged ? records : r.records ? asBuffer(r.records) : null, failures: r.failures };
+  }
+
+  /**
+   * Fetch: decrypts each partition's records field with the given DEKs (loaded for this call
+   * only, wiped when it ends). A field whose next batch needs an EDEK not among `keys` comes
+   * back with `missing` set and no records: resolve those and call again. `unresolved` lists
+   * EDEKs the KMS failed on, so the batches needing them fail with that cause.
+   */
+  async decryptFetch(parts: Buffer[], keys: { edek: Buffer; dek: Buffer }[], unresolved: { edek: Buffer; error: unknown }[]): Promise<FetchPartOutcome[]> {
+    const t: ArrayBuffer[] = [];
+    const r = (await this.submit({
+      op: "decryptFetch",
+      parts: parts.map((p) => forPost(p, t)),
+      keys: keys.map((k) => ({ edek: forPost(k.edek, t), dek: forPost(k.dek, t) })),
+      unresolved: unresolved.map((u) => ({ edek: forPost(u.edek, t), error: toWire(u.error) })),
+    }, t)) as FetchReply;
+    this.refusedPlaintextRecords += r.refused;
+    return r.parts.map((p) => ({
+      records: p.records ? asBuffer(p.records) : undefined,
+      error: p.error,
+      problem: p.problem,
+      missing: p.missing.map(asBuffer),
+      seen: p.seen.map(asBuffer),
+    }));
   }
 
   async crc32c(data: Buffer): Promise<number> {
@@ -248,11 +299,11 @@ export class WorkerPool {
 
   // --- plumbing ---
 
-  private submit(call: CallRequest): Promise<unknown> {
+  private submit(call: CallRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.closed) return Promise.reject(new KsealError("WASM_SANDBOX_CLOSED"));
     if (this.queue.length >= this.maxQueued) return Promise.reject(new KsealError("TOO_MANY_IN_FLIGHT", "sandbox queue full"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, call, resolve, reject });
+      this.queue.push({ id: this.nextId++, call, transfer, resolve, reject });
       this.stats.calls++;
       this.pump();
     });
@@ -265,12 +316,14 @@ export class WorkerPool {
       const p = this.queue.shift()!;
       s.current = p;
       s.timer = setTimeout(() => this.timeout(s), this.timeoutMs);
-      s.worker.postMessage({ type: "call", id: p.id, call: p.call } satisfies ToWorker);
+      s.worker.postMessage({ type: "call", id: p.id, call: p.call } satisfies ToWorker, p.transfer);
     }
   }
 
   private spawn(): Slot {
-    const worker = new Worker(workerUrl(), { resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    const entry = workerEntry();
+    const options = { resourceLimits: { maxOldGenerationSizeMb: 256 } };
+    const worker = "url" in entry ? new Worker(entry.url, options) : new Worker(entry.code, { ...options, eval: true });
     worker.unref();
     const slot: Slot = { worker, version: this.version, ready: Promise.resolve(), starting: true };
     slot.ready = this.load(slot, this.version, this.moduleBytes);
@@ -294,14 +347,17 @@ export class WorkerPool {
 
   private onMessage(slot: Slot, m: FromWorker): void {
     if (m.type === "loaded") {
-      if (slot.starting) {
+      if (slot.starting && !m.error) {
         slot.starting = false;
+        this.startFailures = 0;
         setImmediate(() => this.pump());
       }
       const w = this.loadWaiters.get(slot)?.get(m.version);
       this.loadWaiters.get(slot)?.delete(m.version);
       if (m.error) w?.reject(toError(m.error));
       else w?.resolve();
+      // A fresh worker that cannot load the module (already accepted by every check) is broken.
+      if (m.error && slot.starting) this.replace(slot, "start-up load failed");
       return;
     }
     const p = slot.current;
@@ -324,7 +380,7 @@ export class WorkerPool {
   }
 
   private onExit(slot: Slot): void {
-    if (this.closed || !this.slots.includes(slot)) return;
+    if (this.closed || slot.retired || !this.slots.includes(slot)) return;
     this.stats.workersLost++;
     const p = slot.current;
     slot.current = undefined;
@@ -333,18 +389,29 @@ export class WorkerPool {
     this.replace(slot, "exit");
   }
 
-  /** Terminates the slot's worker and puts a fresh one, with the current module, in its place. */
+  /**
+   * Terminates the slot's worker and puts a fresh one, with the current module, in its place.
+   * Workers that keep dying before their module loads (a broken install) are respawned with a
+   * growing delay instead of in a tight loop; calls wait in the queue meanwhile.
+   */
   private replace(slot: Slot, _why: string): void {
     const i = this.slots.indexOf(slot);
-    if (i < 0 || this.closed) return;
+    if (i < 0 || this.closed || slot.retired) return;
+    if (slot.starting) this.startFailures++;
+    slot.retired = true;
+    slot.starting = true; // no call goes to it while it waits to be replaced
     if (slot.timer) clearTimeout(slot.timer);
     for (const w of this.loadWaiters.get(slot)?.values() ?? []) w.reject(new KsealError("WASM_WORKER_LOST", "replaced"));
     this.loadWaiters.delete(slot);
     void slot.worker.terminate();
     this.stats.workersReplaced++;
-    const fresh = this.spawn();
-    this.slots[i] = fresh;
-    // a fresh worker's load is queued ahead of any call sent to it
-    this.pump();
+    const respawn = () => {
+      if (this.closed || this.slots[i] !== slot) return;
+      this.slots[i] = this.spawn();
+      // a fresh worker's load is queued ahead of any call sent to it
+      this.pump();
+    };
+    if (this.startFailures === 0) respawn();
+    else setTimeout(respawn, Math.min(LIMITS.sandboxRespawnMaxDelayMs, 100 * 2 ** (this.startFailures - 1))).unref();
   }
 }

@@ -14,7 +14,9 @@ import type { KekRule, UnresolvedKeyPolicy } from "../../../host/config/encrypti
 import type { FilterContext } from "../../../host/proxy/filter.js";
 import { NodePorts } from "../../../host/proxy/node-ports.js";
 import { TopicMap } from "../../../host/proxy/topic-map.js";
-import { KsealFilter } from "../../../host/wasm/filter.js";
+import { KsealFilter, defaultWasmPath } from "../../../host/wasm/filter.js";
+import { WorkerPool } from "../../../host/sandbox/worker-pool.js";
+import { readFile } from "node:fs/promises";
 import { buildBatch, crc32c } from "../../integration/protocol/record-batch.js";
 import { pino } from "pino";
 
@@ -72,8 +74,14 @@ export interface Rig {
   filter: EncryptionFilter;
   topics: TopicMap;
   logs: Record<string, unknown>[];
-  close(): void;
+  /** The filter runs its crypto in a sandbox worker pool. */
+  pooled: boolean;
+  close(): Promise<void>;
 }
+
+/** KSEAL_TEST_FILTER_POOL=1: the filter runs its crypto in a sandbox worker pool (as `kseal
+ * start` does) instead of on the main-thread instance; the same tests cover both paths. */
+const POOLED = process.env.KSEAL_TEST_FILTER_POOL === "1";
 
 let sharedWasm: Promise<KsealFilter> | undefined;
 
@@ -85,12 +93,16 @@ export async function makeRig(opts: { rules?: KekRule[]; policy?: UnresolvedKeyP
   const deks = new DekManager({ kms, sweepIntervalMs: 0, kmsTimeoutMs: 2000, onNewDek: (e, d) => edeks.insert(e, d) });
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: "debug" }, { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) });
+  const pool = POOLED ? await WorkerPool.start(await readFile(defaultWasmPath()), { size: 2 }) : undefined;
   const filter = createEncryptionFilter({
-    wasm, deks, edeks, logger,
+    wasm, deks, edeks, logger, pool,
     selector: new KekSelector(opts.template ?? "KEK-$(topicName)", opts.rules ?? []),
     unresolvedKeyPolicy: opts.policy ?? "passthrough",
   });
-  return { kms, wasm, deks, edeks, filter, topics: new TopicMap(), logs, close: () => { deks.close(); edeks.close(); } };
+  return {
+    kms, wasm, deks, edeks, filter, topics: new TopicMap(), logs, pooled: POOLED,
+    close: async () => { deks.close(); edeks.close(); await pool?.close(); },
+  };
 }
 
 let corr = 1;
