@@ -11,7 +11,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { CONTENT_TYPE, type MetricsRegistry } from "./metrics.js";
-import type { Readiness } from "./readiness.js";
+import type { ReadinessReport } from "./readiness.js";
 
 export interface AdminRequest {
   method: string;
@@ -33,7 +33,7 @@ export interface AdminServerOptions {
   /** 0 = ephemeral. */
   port: number;
   registry: MetricsRegistry;
-  readiness: Readiness;
+  readiness: { check(): Promise<ReadinessReport> };
   moduleInfo?: () => object | undefined;
   logger: Logger;
 }

@@ -13,30 +13,17 @@
  * Control batches (attributes bit 5) hold transaction markers, not records, and are skipped;
  * a truncated last batch in a fetch response is not counted.
  */
+import { countRecords } from "../filters/record-batches.js";
 import { LIMITS } from "../limits.js";
 import type { FilterContext, ProxyFilter } from "../proxy/filter.js";
+import type { RecordOutcome } from "../filters/encryption-filter.js";
 import type { MetricsRegistry } from "./metrics.js";
+
+export { countRecords };
 
 const PRODUCE = 0;
 const FETCH = 1;
-const HEADER_BYTES = 61;
 const OTHER_TOPICS = "_other";
-
-/** Records in a buffer of record batches (magic 2 only). */
-export function countRecords(buf: Buffer | null | undefined): number {
-  if (!buf) return 0;
-  let n = 0;
-  let off = 0;
-  while (off + HEADER_BYTES <= buf.length) {
-    const len = buf.readInt32BE(off + 8);
-    if (len < HEADER_BYTES - 12 || off + 12 + len > buf.length) break;
-    const magic = buf[off + 16];
-    const control = (buf.readInt16BE(off + 21) & 0x20) !== 0;
-    if (magic === 2 && !control) n += Math.max(0, buf.readInt32BE(off + 57));
-    off += 12 + len;
-  }
-  return n;
-}
 
 interface TopicPart {
   name?: string;
@@ -46,14 +33,10 @@ interface TopicPart {
   partitions?: Array<{ records: Buffer | null }>;
 }
 
-/**
- * `decodedBy`: the filter whose decoding this one rides on (the encryption filter); this one
- * wants exactly the Produce requests and Fetch responses that filter wants.
- */
-export function topicRecordsFilter(reg: MetricsRegistry, decodedBy: ProxyFilter, cluster = "default"): ProxyFilter {
-  const records = reg.counter("kseal_records_total", "Records forwarded through kseal by topic: produce = sent to the broker (encrypted unless a rule keeps the topic clear), fetch = returned by the broker", ["cluster", "topic", "direction"]);
+/** A label set of topic names bounded by limits.metricsMaxTopics (the rest: "_other"). */
+function topicLabels(): (name: string | undefined) => string {
   const topics = new Set<string>();
-  const label = (name: string | undefined): string => {
+  return (name) => {
     const n = name ?? "_unknown";
     if (topics.has(n)) return n;
     // Bound the label set: a cluster with very many topics must not grow the scrape without limit.
@@ -61,6 +44,24 @@ export function topicRecordsFilter(reg: MetricsRegistry, decodedBy: ProxyFilter,
     topics.add(n);
     return n;
   };
+}
+
+/** The encryption filter's onRecords hook: kseal_topic_records_total{cluster, topic, outcome}. */
+export function topicOutcomes(reg: MetricsRegistry, cluster = "default"): (topic: string, outcome: RecordOutcome, count: number) => void {
+  const records = reg.counter("kseal_topic_records_total", "Records by topic and what the encryption filter did with them: produce encrypted/clear/refused, fetch decrypted/passed/failed", ["cluster", "topic", "outcome"]);
+  const label = topicLabels();
+  return (topic, outcome, count) => {
+    if (count > 0) records.inc({ cluster, topic: label(topic), outcome }, count);
+  };
+}
+
+/**
+ * `decodedBy`: the filter whose decoding this one rides on (the encryption filter); this one
+ * wants exactly the Produce requests and Fetch responses that filter wants.
+ */
+export function topicRecordsFilter(reg: MetricsRegistry, decodedBy: ProxyFilter, cluster = "default"): ProxyFilter {
+  const records = reg.counter("kseal_records_total", "Records forwarded through kseal by topic: produce = sent to the broker (encrypted unless a rule keeps the topic clear), fetch = returned by the broker", ["cluster", "topic", "direction"]);
+  const label = topicLabels();
   const count = (ctx: FilterContext, list: TopicPart[] | undefined, direction: string) => {
     for (const t of list ?? []) {
       const name = t.name ?? t.topic ?? (t.topicId === undefined ? undefined : ctx.proxy.topics.nameOf(t.topicId));

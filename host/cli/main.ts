@@ -10,19 +10,22 @@ import { isKsealError } from "../errors.js";
 import {
   applyConfig,
   DEFAULT_CONFIG,
+  clustersOf,
   loadConfigFile,
   parseHostPort,
   type ProxyConfig,
+  type VirtualClusterConfig,
 } from "../config/proxy-config.js";
+import type { Logger } from "pino";
 import { log, setLogLevel } from "../log.js";
 import { KsealProxy } from "../proxy/proxy.js";
 import { parseEncryptionConfig } from "../config/encryption-config.js";
-import { startEncryption } from "../filters/encryption-runtime.js";
+import { startEncryption, type EncryptionRuntime } from "../filters/encryption-runtime.js";
 import { runKeysCommand } from "./keys.js";
 import { metrics } from "../admin/metrics.js";
 import { proxyObserver, type KmsSnapshot } from "../admin/proxy-metrics.js";
-import { startAdmin } from "../admin/start-admin.js";
-import { topicRecordsFilter } from "../admin/topic-records.js";
+import { startAdmin, type AdminCluster } from "../admin/start-admin.js";
+import { topicOutcomes, topicRecordsFilter } from "../admin/topic-records.js";
 import { defaultWasmPath } from "../wasm/filter.js";
 import { checkConfigFile, formatErrors } from "../config/schema-check.js";
 import { ModuleManager } from "../sandbox/module-manager.js";
@@ -46,8 +49,9 @@ a Kafka cluster bootstrapped at 127.0.0.1:9092. Options override the config file
 Options:
   --config <file>          YAML config file (keys: listenHost, bootstrapPort, nodePorts,
                            nodePortBase, advertisedHost, target, logLevel, limits,
-                           encryption, tls, upstreamTls, admin, module; see docs/encryption.md,
-                           docs/operations.md and config/kseal.schema.json)
+                           encryption, tls, upstreamTls, admin, module, virtualClusters;
+                           see docs/encryption.md, docs/operations.md and
+                           config/kseal.schema.json)
   --target <h:p[,h:p]>     bootstrap servers of the real cluster
   --listen <host[:port]>   listen address (port = bootstrap port)
   --bootstrap-port <n>     bootstrap port (0 = ephemeral; node ports then ephemeral too)
@@ -163,6 +167,76 @@ export function startConfig(args: string[]): ProxyConfig | "help" {
   return config;
 }
 
+/** One virtual cluster while it runs: its proxy and, with encryption on, its module and keys. */
+interface RunningCluster {
+  config: VirtualClusterConfig;
+  proxy: KsealProxy;
+  manager?: ModuleManager;
+  encryption?: EncryptionRuntime;
+}
+
+async function startCluster(c: VirtualClusterConfig, logger: Logger): Promise<RunningCluster> {
+  // Without an encryption section the embedded defaults apply: every topic is encrypted.
+  const enc = c.encryption ?? parseEncryptionConfig(undefined);
+  // The filter module is swapped without a restart: on file change (module.watch), SIGHUP and
+  // POST /module/reload on the admin port.
+  const manager = enc.enabled
+    ? await ModuleManager.start({
+        path: c.module.path ?? defaultWasmPath(),
+        pins: c.module.sha256 ? [c.module.sha256] : undefined,
+        watch: c.module.watch,
+        sighup: true,
+        inline: true,
+        pool: c.module.pool === undefined ? undefined : { size: c.module.pool },
+        logger,
+      })
+    : undefined;
+  const encryption = manager
+    ? await startEncryption(enc, {
+        wasm: manager.filter, requireKek: () => manager.policy.requireKek, pool: manager.pool, logger, onRecords: topicOutcomes(metrics, c.name),
+      })
+        .catch(async (e: unknown) => { await manager.close(); throw e; })
+    : undefined;
+  if (!encryption) logger.warn("record encryption is off: records pass through in clear");
+  // Requests pass filters in order: topic-records counts what the encryption filter forwards.
+  const filters = encryption ? [encryption.filter, topicRecordsFilter(metrics, encryption.filter, c.name)] : [];
+  const proxy = new KsealProxy({ config: c, filters, observer: proxyObserver(metrics, c.name) });
+  try {
+    await proxy.start();
+  } catch (e) {
+    await encryption?.close();
+    await manager?.close();
+    throw e;
+  }
+  return { config: c, proxy, manager, encryption };
+}
+
+async function stopCluster(r: RunningCluster, drainMs: number): Promise<void> {
+  await r.proxy.drain(drainMs);
+  await r.encryption?.close();
+  await r.manager?.close();
+}
+
+function adminCluster(r: RunningCluster): AdminCluster {
+  const { manager, encryption } = r;
+  return {
+    name: r.config.name,
+    config: r.config,
+    proxy: r.proxy,
+    // GET /module: the live module's fields at the top (as before hot swap), then the swap counters.
+    module: manager ? { loaded: () => true, info: () => ({ ...manager.describe(), ...manager.metrics() }) } : undefined,
+    encryption: encryption && {
+      filterStats: () => encryption.filter.stats(),
+      dekStats: () => encryption.deks.stats(),
+      dekOldestAgeMs: () => encryption.deks.oldestDekAgeMs(),
+      edekStats: () => encryption.edeks.stats(),
+      edekCacheSize: () => encryption.edeks.size,
+      // Remote KMS providers are wrapped in ResilientKms, which counts calls and latency.
+      kmsStats: () => (encryption.kms as { metrics?: { snapshot(): KmsSnapshot } }).metrics?.snapshot(),
+    },
+  };
+}
+
 async function start(args: string[]): Promise<number> {
   const config = startConfig(args);
   if (config === "help") {
@@ -170,50 +244,32 @@ async function start(args: string[]): Promise<number> {
     return 0;
   }
   if (config.logLevel) setLogLevel(config.logLevel);
-  // Without an encryption section the embedded defaults apply: every topic is encrypted.
-  const enc = config.encryption ?? parseEncryptionConfig(undefined);
-  // The filter module is swapped without a restart: on file change (module.watch), SIGHUP and
-  // POST /module/reload on the admin port.
-  const manager = enc.enabled
-    ? await ModuleManager.start({
-        path: config.module.path ?? defaultWasmPath(),
-        pins: config.module.sha256 ? [config.module.sha256] : undefined,
-        watch: config.module.watch,
-        sighup: true,
-        inline: true,
-        pool: config.module.pool === undefined ? undefined : { size: config.module.pool },
-        logger: log,
-      })
-    : undefined;
-  const encryption = manager
-    ? await startEncryption(enc, { wasm: manager.filter, requireKek: () => manager.policy.requireKek, pool: manager.pool })
-        .catch(async (e: unknown) => { await manager.close(); throw e; })
-    : undefined;
-  if (!encryption) log.warn("record encryption is off: records pass through in clear");
-  // Requests pass filters in order: topic-records counts what the encryption filter forwards.
-  const filters = encryption ? [encryption.filter, topicRecordsFilter(metrics, encryption.filter)] : [];
-  const proxy = new KsealProxy({ config, filters, observer: proxyObserver(metrics) });
-  await proxy.start();
+  // Virtual clusters start one after the other; if one fails, those already up are stopped.
+  const running: RunningCluster[] = [];
+  try {
+    for (const c of clustersOf(config)) {
+      running.push(await startCluster(c, config.virtualClusters ? log.child({ cluster: c.name }) : log));
+    }
+  } catch (e) {
+    for (const r of running) await stopCluster(r, 0).catch(() => undefined);
+    throw e;
+  }
   const admin = config.admin.enabled
     ? await startAdmin({
         config,
-        proxy,
         registry: metrics,
         logger: log,
-        // GET /module: the live module's fields at the top (as before hot swap), then the swap counters.
-        module: manager ? { loaded: () => true, info: () => ({ ...manager.describe(), ...manager.metrics() }) } : undefined,
-        encryption: encryption && {
-          filterStats: () => encryption.filter.stats(),
-          dekStats: () => encryption.deks.stats(),
-          dekOldestAgeMs: () => encryption.deks.oldestDekAgeMs(),
-          edekStats: () => encryption.edeks.stats(),
-          edekCacheSize: () => encryption.edeks.size,
-          // Remote KMS providers are wrapped in ResilientKms, which counts calls and latency.
-          kmsStats: () => (encryption.kms as { metrics?: { snapshot(): KmsSnapshot } }).metrics?.snapshot(),
-        },
+        ...(config.virtualClusters ? { clusters: running.map(adminCluster) } : adminCluster(running[0]!)),
       })
     : undefined;
-  if (admin && manager) for (const r of moduleRoutes(manager)) if (r.method === "POST") admin.route(r.method, r.path, r.handler);
+  if (admin) {
+    for (const r of running) {
+      if (!r.manager) continue;
+      // One cluster: /module/reload; several: /clusters/<name>/module/reload each.
+      const prefix = config.virtualClusters ? `/clusters/${r.config.name}` : "";
+      for (const route of moduleRoutes(r.manager)) admin.route(route.method, prefix + route.path, route.handler);
+    }
+  }
   await new Promise<void>((resolve) => {
     // First signal: drain (stop accepting, finish in-flight requests up to limits.shutdownDrainMs).
     // A second signal closes at once.
@@ -221,15 +277,12 @@ async function start(args: string[]): Promise<number> {
     const stop = (signal: string) => {
       if (draining) {
         log.warn({ signal }, "second signal: closing now");
-        void proxy.stop();
+        for (const r of running) void r.proxy.stop();
         return;
       }
       draining = true;
       log.info({ signal, deadlineMs: config.limits.shutdownDrainMs }, "stopping");
-      proxy
-        .drain(config.limits.shutdownDrainMs)
-        .then(() => encryption?.close())
-        .then(() => manager?.close())
+      Promise.all(running.map((r) => stopCluster(r, config.limits.shutdownDrainMs)))
         .then(() => admin?.stop())
         .then(resolve, resolve);
     };

@@ -16,6 +16,10 @@
  *   sni: { bootstrapHost, brokerHostPattern, advertisedPort }  # SNI gateway (host/proxy/sni-routing.ts)
  *   encryption: { ... }            # record encryption (encryption-config.ts); default: on
  *   module: { path, sha256, watch: true, pool }   # filter module (host/sandbox/module-manager.ts)
+ *   virtualClusters:               # several clusters in one process; when set, only these serve
+ *     - name: payments             # each: name plus any of listenHost, bootstrapPort, nodePorts,
+ *       bootstrapPort: 9292        #   nodePortBase, advertisedHost, target, tls, upstreamTls, sni,
+ *       target: 10.0.0.5:9092      #   encryption, module; the rest comes from the top level
  */
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -80,6 +84,13 @@ export interface ProxyConfig {
   sni?: SniConfig;
   admin: AdminConfig;
   module: ModuleConfig;
+  /** Several virtual clusters in one process; undefined = the one cluster the top level describes. */
+  virtualClusters?: VirtualClusterConfig[];
+}
+
+/** One virtual cluster: the top-level settings with its own overrides applied. */
+export interface VirtualClusterConfig extends Omit<ProxyConfig, "virtualClusters"> {
+  name: string;
 }
 
 export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
@@ -98,7 +109,10 @@ export const DEFAULT_CONFIG: Readonly<ProxyConfig> = Object.freeze({
   module: { watch: true },
 });
 
-const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits", "encryption", "tls", "upstreamTls", "admin", "sni", "module"]);
+const TOP_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "logLevel", "limits", "encryption", "tls", "upstreamTls", "admin", "sni", "module", "virtualClusters"]);
+/** Keys a virtual cluster may set; the others (logLevel, limits, admin) are process-wide. */
+const CLUSTER_KEYS = new Set(["listenHost", "bootstrapPort", "nodePorts", "nodePortBase", "advertisedHost", "target", "encryption", "tls", "upstreamTls", "sni", "module"]);
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const LIMIT_KEYS = new Set(["maxFrameBytes", "maxInFlightPerConnection", "upstreamConnectTimeoutMs", "shutdownDrainMs"]);
 const ADMIN_KEYS = new Set(["enabled", "host", "port"]);
 const MODULE_KEYS = new Set(["path", "sha256", "watch", "pool"]);
@@ -213,7 +227,49 @@ export function applyConfig(base: ProxyConfig, raw: unknown): ProxyConfig {
   if (o.sni !== undefined) c.sni = o.sni === null ? undefined : parseSniConfig(o.sni);
   if (c.sni && !c.tls) throw invalid("sni needs tls (the server name arrives in the TLS handshake)");
   if (o.encryption !== undefined) c.encryption = parseEncryptionConfig(o.encryption, base.encryption);
+  // Last: each virtual cluster starts from everything above.
+  if (o.virtualClusters !== undefined) c.virtualClusters = o.virtualClusters === null ? undefined : parseVirtualClusters(c, o.virtualClusters);
   return c;
+}
+
+function parseVirtualClusters(base: ProxyConfig, raw: unknown): VirtualClusterConfig[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw invalid("virtualClusters must be a non-empty list");
+  const { virtualClusters: _, ...inherited } = base;
+  const clusters = raw.map((entry, i): VirtualClusterConfig => {
+    const at = `virtualClusters[${i}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw invalid(`${at} must be a mapping`);
+    const { name, ...rest } = entry as Record<string, unknown>;
+    if (typeof name !== "string" || !CLUSTER_NAME.test(name)) throw invalid(`${at}.name must be 1-63 letters, digits, '.', '_' or '-'`);
+    for (const k of Object.keys(rest)) {
+      if (!CLUSTER_KEYS.has(k)) throw invalid(`${at}: key ${JSON.stringify(k)} is not per cluster (${[...CLUSTER_KEYS].join(", ")})`);
+    }
+    try {
+      const { virtualClusters: __, ...c } = applyConfig({ ...inherited }, rest);
+      return { ...c, name };
+    } catch (e) {
+      if (e instanceof KsealError) throw invalid(`${at} (${name}): ${e.message.replace(/^[^:]*: /, "")}`);
+      throw e;
+    }
+  });
+  const names = new Set<string>();
+  const seen = new Map<string, string>();
+  for (const c of clusters) {
+    if (names.has(c.name)) throw invalid(`virtualClusters: name ${c.name} is used twice`);
+    names.add(c.name);
+    if (c.bootstrapPort === 0) continue;
+    const key = `${c.listenHost}:${c.bootstrapPort}`;
+    const other = seen.get(key);
+    if (other) throw invalid(`virtualClusters ${other} and ${c.name} both listen on ${key}`);
+    seen.set(key, c.name);
+  }
+  return clusters;
+}
+
+/** The clusters to serve: the virtual clusters, or the top level as the one cluster "default". */
+export function clustersOf(c: ProxyConfig): VirtualClusterConfig[] {
+  if (c.virtualClusters) return c.virtualClusters;
+  const { virtualClusters: _, ...one } = c;
+  return [{ ...one, name: "default" }];
 }
 
 /** Reads a YAML config file over the embedded defaults. */

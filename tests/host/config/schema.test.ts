@@ -137,7 +137,7 @@ t.test("kseal validate: exit codes and output", async (t) => {
   t.equal(ok.stdout, `${good}: valid\n`);
   const no = run(good, bad);
   t.equal(no.status, 1);
-  t.equal(no.stdout, `${good}: valid\n${bad}: 2 errors\n  targte: unknown key (did you mean "target"?); known keys: listenHost, bootstrapPort, nodePorts, nodePortBase, advertisedHost, target, logLevel, limits, tls, upstreamTls, sni, admin, encryption, module\n  bootstrapPort: must be at most 65535, got 70000\n`);
+  t.equal(no.stdout, `${good}: valid\n${bad}: 2 errors\n  targte: unknown key (did you mean "target"?); known keys: listenHost, bootstrapPort, nodePorts, nodePortBase, advertisedHost, target, logLevel, limits, tls, upstreamTls, sni, admin, encryption, module, virtualClusters\n  bootstrapPort: must be at most 65535, got 70000\n`);
   t.match(run("--help").stdout, /Usage: kseal validate/);
   t.equal(run().status, 1);
 });
