@@ -48,6 +48,10 @@ export const LIMITS = {
   /** Distinct topic label values kseal_records_total keeps; further topics count under "_other".
    * Prometheus slows down past a few thousand series per metric, and topic names are unbounded. */
   metricsMaxTopics: 1_000,
+  /** Delay of a fetch response whose partitions all failed with a retriable error (KMS or
+   * sandbox unavailable): consumers retry at once, so without it an outage costs hundreds of
+   * fetches a second per consumer; 250 ms is below every client's request timeout. */
+  fetchRetriableErrorDelayMs: 250,
   /** How long /readyz waits for a target broker to answer ApiVersions. */
   readinessProbeTimeoutMs: 3_000,
   /** How long to wait for a TCP connection to a broker before failing the client connection. */

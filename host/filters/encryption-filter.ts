@@ -18,6 +18,7 @@ import type { UnresolvedKeyPolicy } from "../config/encryption-config.js";
 import { isKsealError } from "../errors.js";
 import type { DekManager } from "../keys/dek-manager.js";
 import type { DekRef, EdekCache } from "../keys/edek-cache.js";
+import { LIMITS } from "../limits.js";
 import { log as rootLog } from "../log.js";
 import { KafkaError } from "../protocol/kafka-errors.js";
 import type { FetchPartitionData, FetchResponse } from "../protocol/messages/fetch.js";
@@ -326,6 +327,12 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
         p.part.records = r.records;
       }
     });
+    // Only retriable failures and nothing delivered (KMS or sandbox away): clients would fetch
+    // again at once, hundreds of times a second; answering a little later paces them.
+    const failedRetriable = outcomes.filter((r) => r.error?.code === KafkaError.KAFKA_STORAGE_ERROR).length;
+    if (failedRetriable === parts.length) {
+      await new Promise((resolve) => setTimeout(resolve, LIMITS.fetchRetriableErrorDelayMs));
+    }
     return touched;
   }
 

@@ -39,6 +39,7 @@ export async function startKseal(configFile: string, env: NodeJS.ProcessEnv = {}
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       clearInterval(iv);
+      child.kill("SIGKILL"); // never leave a half-started proxy behind
       reject(new Error(`kseal did not start: ${out.slice(-2000)}`));
     }, timeoutMs);
     const iv = setInterval(() => {
