@@ -8,7 +8,7 @@ import { KsealError } from "../../../host/errors.js";
 import { DekManager } from "../../../host/keys/dek-manager.js";
 import { EdekCache } from "../../../host/keys/edek-cache.js";
 import type { DekPair, Kms } from "../../../host/kms/kms.js";
-import { createEncryptionFilter, type EncryptionFilter } from "../../../host/filters/encryption-filter.js";
+import { createEncryptionFilter, type EncryptionFilter, type FilterPool } from "../../../host/filters/encryption-filter.js";
 import { KekSelector } from "../../../host/filters/kek-selector.js";
 import type { KekRule, UnresolvedKeyPolicy } from "../../../host/config/encryption-config.js";
 import type { FilterContext } from "../../../host/proxy/filter.js";
@@ -85,7 +85,7 @@ const POOLED = process.env.KSEAL_TEST_FILTER_POOL === "1";
 
 let sharedWasm: Promise<KsealFilter> | undefined;
 
-export async function makeRig(opts: { rules?: KekRule[]; policy?: UnresolvedKeyPolicy; kms?: SwitchKms; template?: string } = {}): Promise<Rig> {
+export async function makeRig(opts: { rules?: KekRule[]; policy?: UnresolvedKeyPolicy; kms?: SwitchKms; template?: string; pool?: FilterPool } = {}): Promise<Rig> {
   sharedWasm ??= KsealFilter.load();
   const wasm = await sharedWasm;
   const kms = opts.kms ?? new SwitchKms();
@@ -93,14 +93,14 @@ export async function makeRig(opts: { rules?: KekRule[]; policy?: UnresolvedKeyP
   const deks = new DekManager({ kms, sweepIntervalMs: 0, kmsTimeoutMs: 2000, onNewDek: (e, d) => edeks.insert(e, d) });
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: "debug" }, { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) });
-  const pool = POOLED ? await WorkerPool.start(await readFile(defaultWasmPath()), { size: 2 }) : undefined;
+  const pool = POOLED && !opts.pool ? await WorkerPool.start(await readFile(defaultWasmPath()), { size: 2 }) : undefined;
   const filter = createEncryptionFilter({
-    wasm, deks, edeks, logger, pool,
+    wasm, deks, edeks, logger, pool: opts.pool ?? pool,
     selector: new KekSelector(opts.template ?? "KEK-$(topicName)", opts.rules ?? []),
     unresolvedKeyPolicy: opts.policy ?? "passthrough",
   });
   return {
-    kms, wasm, deks, edeks, filter, topics: new TopicMap(), logs, pooled: POOLED,
+    kms, wasm, deks, edeks, filter, topics: new TopicMap(), logs, pooled: POOLED || opts.pool !== undefined,
     close: async () => { deks.close(); edeks.close(); await pool?.close(); },
   };
 }

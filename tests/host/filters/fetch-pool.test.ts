@@ -1,0 +1,91 @@
+// Fetch decryption in the sandbox pool: key hints make a partition's next fetch one worker call;
+// a sandbox failure (timeout, lost worker) fails the partitions closed with a retriable code;
+// a worker that keeps asking for a key already sent cannot loop the filter.
+import { readFile } from "node:fs/promises";
+import t from "tap";
+import type { FetchPartOutcome, FilterPool } from "../../../host/filters/encryption-filter.js";
+import { KsealError } from "../../../host/errors.js";
+import type { FetchResponse } from "../../../host/protocol/messages/fetch.js";
+import { WorkerPool } from "../../../host/sandbox/worker-pool.js";
+import { defaultWasmPath } from "../../../host/wasm/filter.js";
+import { ctx, makeRig, plainBatch, type Rig } from "./filter-fixtures.js";
+
+function fetchResponse(records: Buffer): FetchResponse {
+  return {
+    throttleTimeMs: 0, errorCode: 0, sessionId: 0,
+    responses: [{ topic: "orders", partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 10n, lastStableOffset: 10n, logStartOffset: 0n, abortedTransactions: [], records }] }],
+  };
+}
+
+async function encrypted(writer: Rig, batch: Buffer): Promise<Buffer> {
+  const req = { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: "orders", partitionData: [{ index: 0, records: batch }] }] };
+  await writer.filter.onRequest!(ctx(writer, 0, 9), req);
+  return req.topicData[0]!.partitionData[0]!.records!;
+}
+
+async function fetchThrough(rig: Rig, records: Buffer) {
+  const res = fetchResponse(Buffer.from(records));
+  await rig.filter.onResponse!(ctx(rig, 1, 12), res);
+  return res.responses[0]!.partitions[0]!;
+}
+
+t.test("a partition's next fetch takes one worker call: its last DEKs go along as hints", async (t) => {
+  const pool = await WorkerPool.start(await readFile(defaultWasmPath()), { size: 2 });
+  t.teardown(() => pool.close());
+  let calls = 0;
+  const counting: FilterPool = {
+    size: pool.size,
+    encryptProduce: (r, k) => pool.encryptProduce(r, k),
+    decryptFetch: (p, k, u) => { calls++; return pool.decryptFetch(p, k, u); },
+  };
+  const writer = await makeRig();
+  t.teardown(writer.close);
+  const reader = await makeRig({ kms: writer.kms, pool: counting });
+  t.teardown(reader.close);
+  const enc = await encrypted(writer, plainBatch(4));
+  const first = await fetchThrough(reader, enc);
+  t.ok(first.records!.equals(plainBatch(4)), "decrypted");
+  t.equal(calls, 2, "first fetch: the worker names the missing EDEK, then decrypts with it");
+  calls = 0;
+  const second = await fetchThrough(reader, enc);
+  t.ok(second.records!.equals(plainBatch(4)), "decrypted again");
+  t.equal(calls, 1, "next fetch: one call, the DEK went along as a hint");
+  t.equal(writer.kms.calls.decrypt, 1, "the EDEK was unwrapped once");
+});
+
+t.test("a sandbox failure fails the partition closed with a retriable code, nothing released", async (t) => {
+  const failing: FilterPool = {
+    size: 2,
+    encryptProduce: async () => { throw new KsealError("WASM_TIMEOUT", "test"); },
+    decryptFetch: async () => { throw new KsealError("WASM_TIMEOUT", "test"); },
+  };
+  const writer = await makeRig();
+  t.teardown(writer.close);
+  const reader = await makeRig({ kms: writer.kms, pool: failing });
+  t.teardown(reader.close);
+  const part = await fetchThrough(reader, await encrypted(writer, plainBatch(3)));
+  t.equal(part.errorCode, 56, "KAFKA_STORAGE_ERROR: consumers retry");
+  t.equal(part.records!.length, 0, "no ciphertext handed out");
+  t.ok(reader.logs.some((l) => l.msg === "fetched batch could not be decrypted" && l.topic === "orders"), "logged with the topic");
+});
+
+t.test("a worker that keeps naming a key it was sent cannot loop the filter", async (t) => {
+  let calls = 0;
+  const stuck: FilterPool = {
+    size: 1,
+    encryptProduce: async () => [],
+    decryptFetch: async (parts, keys): Promise<FetchPartOutcome[]> => {
+      calls++;
+      const edek = keys[0]?.edek ?? Buffer.from("edek-that-the-kms-knows");
+      return parts.map(() => ({ missing: [edek], seen: [edek] }));
+    },
+  };
+  const writer = await makeRig();
+  t.teardown(writer.close);
+  const reader = await makeRig({ kms: writer.kms, pool: stuck });
+  t.teardown(reader.close);
+  const part = await fetchThrough(reader, await encrypted(writer, plainBatch(2)));
+  t.not(part.errorCode, 0, "the partition gets an error");
+  t.equal(part.records!.length, 0, "nothing released");
+  t.ok(calls <= 5, `bounded rounds (${calls} calls)`);
+});
