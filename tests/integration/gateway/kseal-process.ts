@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
+import { Kafka, logLevel } from "kafkajs";
 import { fileURLToPath } from "node:url";
 
 export interface KsealProcess {
@@ -93,4 +94,27 @@ export function parseMetrics(text: string): Map<string, number> {
     m.set(line.slice(0, i), Number(line.slice(i + 1)));
   }
   return m;
+}
+
+/** Reads `expected` values of `topic` from the beginning with a fresh kafkajs group. */
+export async function consumeAll(bootstrap: string, topic: string, expected: number): Promise<string[]> {
+  const kafka = new Kafka({ clientId: "gw-consumer", brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `g-${topic}-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const values: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`consumed ${values.length} of ${expected}`)), 60_000);
+    consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push(message.value!.toString());
+        if (values.length >= expected) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    }).catch(reject);
+  });
+  await consumer.disconnect();
+  return values;
 }

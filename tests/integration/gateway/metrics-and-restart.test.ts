@@ -9,31 +9,9 @@ import { Kafka, logLevel, type Producer } from "kafkajs";
 import t from "tap";
 import { defaultWasmPath } from "../../../host/wasm/filter.js";
 import { createTopic, kafkaUnavailableReason, useCluster } from "../../rig/index.js";
-import { freePortRange, parseMetrics, startKseal, type KsealProcess } from "./kseal-process.js";
+import { consumeAll, freePortRange, parseMetrics, startKseal, type KsealProcess } from "./kseal-process.js";
 
 const unavailable = kafkaUnavailableReason();
-
-async function consumeAll(bootstrap: string, topic: string, expected: number): Promise<string[]> {
-  const kafka = new Kafka({ clientId: "gw-consumer", brokers: [bootstrap], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `g-${topic}-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const values: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`consumed ${values.length} of ${expected}`)), 60_000);
-    consumer.run({
-      eachMessage: async ({ message }) => {
-        values.push(message.value!.toString());
-        if (values.length >= expected) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    }).catch(reject);
-  });
-  await consumer.disconnect();
-  return values;
-}
 
 if (unavailable) t.plan(0, unavailable);
 else {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
 import { containsBytes, createTopic, kafkaUnavailableReason, rawLog, useCluster } from "../../rig/index.js";
-import { freePortRange, parseMetrics, startKseal } from "./kseal-process.js";
+import { consumeAll, freePortRange, parseMetrics, startKseal } from "./kseal-process.js";
 
 const unavailable = kafkaUnavailableReason();
 
@@ -18,24 +18,7 @@ async function roundTrip(bootstrap: string, topic: string, values: string[]): Pr
   await producer.connect();
   await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
   await producer.disconnect();
-  const consumer = kafka.consumer({ groupId: `vc-${topic}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const got: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`consumed ${got.length} of ${values.length}`)), 60_000);
-    consumer.run({
-      eachMessage: async ({ message }) => {
-        got.push(message.value!.toString());
-        if (got.length >= values.length) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    }).catch(reject);
-  });
-  await consumer.disconnect();
-  return got;
+  return consumeAll(bootstrap, topic, values.length);
 }
 
 if (unavailable) t.plan(0, unavailable);
