@@ -47,6 +47,7 @@ export const ERRORS = {
   WASM_TOO_MANY_EDEKS: { summary: "record batch needs more distinct DEKs than the filter has key slots", retriable: false, kafkaCode: -1 },
   WASM_TIMEOUT: { summary: "filter call ran past the sandbox time limit; its worker was replaced", retriable: true, kafkaCode: 56 /* KAFKA_STORAGE_ERROR */ },
   WASM_WORKER_LOST: { summary: "filter worker thread died during the call; it was replaced", retriable: true, kafkaCode: 56 /* KAFKA_STORAGE_ERROR */ },
+  WASM_SANDBOX_BUSY: { summary: "filter sandbox queue is full; retry", retriable: true, kafkaCode: 56 /* KAFKA_STORAGE_ERROR */ },
   WASM_SANDBOX_CLOSED: { summary: "filter sandbox is shut down", retriable: true, kafkaCode: 56 /* KAFKA_STORAGE_ERROR */ },
   WASM_MODULE_REJECTED: { summary: "candidate filter module was rejected; the running module keeps serving", retriable: false },
   WASM_RECORD_DECRYPT_FAILED: { summary: "records of the batch could not be decrypted (integrity, format or missing key)", retriable: false, kafkaCode: 2 /* CORRUPT_MESSAGE */ },

@@ -301,7 +301,7 @@ export class WorkerPool {
 
   private submit(call: CallRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.closed) return Promise.reject(new KsealError("WASM_SANDBOX_CLOSED"));
-    if (this.queue.length >= this.maxQueued) return Promise.reject(new KsealError("TOO_MANY_IN_FLIGHT", "sandbox queue full"));
+    if (this.queue.length >= this.maxQueued) return Promise.reject(new KsealError("WASM_SANDBOX_BUSY", `${this.maxQueued} calls queued`));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, call, transfer, resolve, reject });
       this.stats.calls++;
