@@ -7,7 +7,8 @@
  *     latency measured from each record's intended send time (no coordinated omission),
  * and reads each proxy's CPU (utime+stime) and peak RSS from /proc per run. The proxies are the
  * real `kseal start` CLI from build/host, one child process per mode.
- * Prints markdown tables and the targets, writes everything to build/bench/bench-<time>.json.
+ * Prints markdown tables and the targets, writes everything to build/bench/bench-<time>.json,
+ * and ends with one line `BENCH {json}` of the summaries.
  * `--profile` adds an unmeasured pass that profiles the encrypting proxy (node --cpu-prof).
  * `--help` lists the options; docs/performance.md describes the method and the results.
  */
@@ -240,6 +241,8 @@ async function main(): Promise<void> {
     }
     writeJson(json, { started: started.toISOString(), machine: env, options: o, summaries, targets, runs: matrix, profile });
     console.log(`\nresults: ${json}`);
+    // The summaries as one line, last, for scripts (as bench:crypto does).
+    console.log(`BENCH ${JSON.stringify({ machine: env, summaries, targets })}`);
   } finally {
     for (const m of o.modes) await proxies[m]?.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
