@@ -114,7 +114,6 @@ async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Re
     const used: string[] = [];
     // Unmeasured warm-up through every path: the broker's, the proxies' and V8's JITs, the KEKs.
     for (const mode of o.modes) {
-      if (o.fixedOnly) break;
       const t: LoadTarget = { info, bootstrap: bootstrap(mode), topics: await topics(info, cell.topics, o.partitions, `${mode}-warmup`) };
       const n = Math.max(5_000, Math.round(records / 5));
       await measured(proxies[mode], () => produceMax(t, n, cell.size, o.producerProps));
