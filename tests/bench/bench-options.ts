@@ -44,7 +44,7 @@ topic count, with the modes interleaved in rounds; medians over the rounds.
   --modes direct,passthrough,encrypt
   --rounds N              rounds; each round runs every mode once, in a rotated order
   --records N             records per max-throughput run (default: --mb worth, at most 1M)
-  --mb N                  MiB of record values per max-throughput run (default 200)
+  --mb N                  MiB of record values per max-throughput run (default 100)
   --partitions N          partitions per topic (default 3)
   --fixed-fraction F      fixed-rate offered load, as a fraction of direct's max (default 0.5; 0 = skip)
   --fixed-rate N          fixed-rate offered load in records/s instead (same for every cell)
@@ -114,7 +114,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     modes: MODES.filter((m) => modes.includes(m)),
     rounds: ints(values.rounds ?? "3", "--rounds")[0]!,
     records: values.records === undefined ? undefined : ints(values.records, "--records")[0]!,
-    mbPerRun: ints(values.mb ?? "200", "--mb")[0]!,
+    mbPerRun: ints(values.mb ?? "100", "--mb")[0]!,
     partitions: ints(values.partitions ?? "3", "--partitions")[0]!,
     fixedFraction: fraction,
     fixedRate: values["fixed-rate"] === undefined ? undefined : ints(values["fixed-rate"], "--fixed-rate")[0]!,
