@@ -265,9 +265,12 @@ async function start(args: string[]): Promise<number> {
   if (admin) {
     for (const r of running) {
       if (!r.manager) continue;
-      // One cluster: /module/reload; several: /clusters/<name>/module/reload each.
+      // One cluster: POST /module/reload (GET /module is the admin server's own). Several:
+      // GET /clusters/<name>/module and POST /clusters/<name>/module/reload each.
       const prefix = config.virtualClusters ? `/clusters/${r.config.name}` : "";
-      for (const route of moduleRoutes(r.manager)) admin.route(route.method, prefix + route.path, route.handler);
+      for (const route of moduleRoutes(r.manager)) {
+        if (prefix || route.method === "POST") admin.route(route.method, prefix + route.path, route.handler);
+      }
     }
   }
   await new Promise<void>((resolve) => {
