@@ -179,10 +179,13 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
 
     let changed = false;
     // Partitions under one alias share one lease and one key load (the key schedule costs about
-    // as much as encrypting a few records), up to groupMax records per lease.
+    // as much as encrypting a few records), up to groupMax records per lease. With a pool, each
+    // group is one worker call: an alias gets up to pool-size groups, filled evenly, so the
+    // partitions use every core without paying a message and a key load per partition.
     const groups: { alias: string; jobs: Job[]; count: number }[] = [];
     for (const j of jobs) {
-      const g = o.pool ? undefined : groups.find((x) => x.alias === j.alias && x.count + j.count <= groupMax);
+      const open = groups.filter((x) => x.alias === j.alias && x.count + j.count <= groupMax);
+      const g = !o.pool ? open[0] : open.length >= o.pool.size ? open.reduce((a, b) => (b.count < a.count ? b : a)) : undefined;
       if (g) {
         g.jobs.push(j);
         g.count += j.count;

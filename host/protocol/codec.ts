@@ -24,4 +24,8 @@ export interface ApiCodec<Req, Res> {
   encodeRequest(msg: Req, version: number): Buffer;
   decodeResponse(body: Buffer, version: number): Res;
   encodeResponse(msg: Res, version: number): Buffer;
+  /** The same encodings as parts to write in sequence (record bytes by reference, not joined):
+   * the proxy writes them to the socket as they are, saving a copy of every rewritten message. */
+  encodeRequestParts?(msg: Req, version: number): Buffer[];
+  encodeResponseParts?(msg: Res, version: number): Buffer[];
 }

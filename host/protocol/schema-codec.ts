@@ -1,7 +1,7 @@
 /** Builds an ApiCodec from request and response schemas (see schema.ts). */
 import { KsealError } from "../errors.js";
 import type { ApiCodec } from "./codec.js";
-import { decodeMessage, encodeMessage, type StructType } from "./schema.js";
+import { decodeMessage, encodeMessage, encodeMessageParts, type StructType } from "./schema.js";
 
 export interface SchemaCodecDef {
   apiKey: number;
@@ -45,6 +45,14 @@ export function schemaCodec<Req, Res>(def: SchemaCodecDef): ApiCodec<Req, Res> {
     encodeResponse(msg, version) {
       checkVersion(def, version);
       return encodeMessage(response, msg, version, flexibleFrom);
+    },
+    encodeRequestParts(msg, version) {
+      checkVersion(def, version);
+      return encodeMessageParts(request, msg, version, flexibleFrom);
+    },
+    encodeResponseParts(msg, version) {
+      checkVersion(def, version);
+      return encodeMessageParts(response, msg, version, flexibleFrom);
     },
   };
 }

@@ -371,3 +371,10 @@ export function encodeMessage(s: StructType, msg: unknown, version: number, flex
   encodeStruct(resolveStruct(s, version, version >= flexibleFrom), w, msg);
   return w.finish();
 }
+
+/** encodeMessage as parts (Writer.finishParts): large byte fields by reference, nothing joined. */
+export function encodeMessageParts(s: StructType, msg: unknown, version: number, flexibleFrom: number, sizeHint = 256): Buffer[] {
+  const w = new Writer(sizeHint);
+  encodeStruct(resolveStruct(s, version, version >= flexibleFrom), w, msg);
+  return w.finishParts();
+}

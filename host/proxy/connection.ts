@@ -33,7 +33,7 @@ import {
   type FrameSplitter,
 } from "./protocol-adapter.js";
 import type { ProxyObserver } from "./observer.js";
-import { ResponseQueue, type Slot } from "./response-queue.js";
+import { ResponseQueue, type Frame, type Slot } from "./response-queue.js";
 import { unsupportedApiVersionsResponse } from "./local-responses.js";
 
 export type ConnectionTarget = { kind: "bootstrap" } | { kind: "node"; nodeId: number };
@@ -396,7 +396,7 @@ export class ClientConnection {
       const body = unsupportedApiVersionsResponse(codec);
       const header = Buffer.alloc(4);
       header.writeInt32BE(correlationId, 0);
-      this.queue.complete(slot, [Buffer.concat([header, body])]);
+      this.queue.complete(slot, [[header, body]]);
       return;
     }
     if ((wantsReq || wantsRes) && !inCodec) {
@@ -445,7 +445,7 @@ export class ClientConnection {
     return slot;
   }
 
-  private async filterRequest(frame: Buffer, bodyStart: number, header: RequestHeaderInfo, codec: ApiCodec<unknown, unknown>): Promise<Buffer> {
+  private async filterRequest(frame: Buffer, bodyStart: number, header: RequestHeaderInfo, codec: ApiCodec<unknown, unknown>): Promise<Frame> {
     const msg = codec.decodeRequest(frame.subarray(bodyStart), header.apiVersion);
     const ctx = this.context(header);
     let changed = false;
@@ -455,18 +455,19 @@ export class ClientConnection {
       }
     }
     if (!changed) return frame;
-    return Buffer.concat([frame.subarray(0, bodyStart), codec.encodeRequest(msg, header.apiVersion)]);
+    const head = frame.subarray(0, bodyStart);
+    return codec.encodeRequestParts ? [head, ...codec.encodeRequestParts(msg, header.apiVersion)] : [head, codec.encodeRequest(msg, header.apiVersion)];
   }
 
-  private forward(frame: Buffer, p: Pending | undefined): void {
+  private forward(frame: Frame, p: Pending | undefined): void {
     if (this.closed || !this.upstream) return;
     if (p) this.awaiting.push(p);
     const u = this.upstream;
     u.cork();
-    u.write(sizePrefix(frame.length));
-    const ok = u.write(frame);
+    const n = writeFrame(u, frame);
+    const ok = !u.writableNeedDrain;
     u.uncork();
-    this.host.observer?.bytes("upstream_out", frame.length + 4);
+    this.host.observer?.bytes("upstream_out", n);
     if (!ok) this.pause("upstream-full");
   }
 
@@ -524,7 +525,7 @@ export class ClientConnection {
     );
   }
 
-  private async filterResponse(frame: Buffer, header: RequestHeaderInfo): Promise<Buffer> {
+  private async filterResponse(frame: Buffer, header: RequestHeaderInfo): Promise<Frame> {
     const codec = this.host.codecFor(header.apiKey)!;
     let version = header.apiVersion;
     const bodyStart = responseBodyStart(frame, header.apiKey, version >= codec.flexibleFrom);
@@ -541,10 +542,11 @@ export class ClientConnection {
       }
     }
     if (!changed) return frame;
-    return Buffer.concat([frame.subarray(0, bodyStart), codec.encodeResponse(msg, version)]);
+    const head = frame.subarray(0, bodyStart);
+    return codec.encodeResponseParts ? [head, ...codec.encodeResponseParts(msg, version)] : [head, codec.encodeResponse(msg, version)];
   }
 
-  private writeClient(out: Buffer[], p: Pending): void {
+  private writeClient(out: Frame[], p: Pending): void {
     if (p.responseBytes !== undefined) {
       this.pendingResponseBytes -= p.responseBytes;
       if (this.pendingResponseBytes <= LIMITS.maxPendingResponseBytesPerConnection) this.resumeUpstream("responses");
@@ -554,11 +556,8 @@ export class ClientConnection {
     let ok = true;
     c.cork();
     let n = 0;
-    for (const f of out) {
-      c.write(sizePrefix(f.length));
-      ok = c.write(f);
-      n += f.length + 4;
-    }
+    for (const f of out) n += writeFrame(c, f);
+    ok = !c.writableNeedDrain;
     c.uncork();
     this.host.observer?.bytes("client_out", n);
     if (!ok) {
@@ -615,6 +614,20 @@ export function dial(addr: HostPort, timeoutMs: number): Promise<net.Socket> {
       reject(e);
     });
   });
+}
+
+/** Writes one frame with its size prefix (the caller corks); returns the bytes written. */
+function writeFrame(sock: net.Socket, frame: Frame): number {
+  if (!Array.isArray(frame)) {
+    sock.write(sizePrefix(frame.length));
+    sock.write(frame);
+    return frame.length + 4;
+  }
+  let len = 0;
+  for (const part of frame) len += part.length;
+  sock.write(sizePrefix(len));
+  for (const part of frame) if (part.length > 0) sock.write(part);
+  return len + 4;
 }
 
 function errText(e: unknown): string {

@@ -6,18 +6,21 @@
  * wait on a KMS for one response while the next is ready), and completed slots are written only
  * once every earlier slot has been written.
  */
+/** One Kafka frame without its size prefix: a buffer, or parts written in sequence. */
+export type Frame = Buffer | Buffer[];
+
 export interface Slot<T> {
   readonly meta: T;
   done: boolean;
   /** Frames to write (size-prefixed or not is the writer's business); empty = write nothing. */
-  out: Buffer[];
+  out: Frame[];
 }
 
 export class ResponseQueue<T> {
   private readonly slots: Slot<T>[] = [];
   private head = 0;
 
-  constructor(private readonly write: (out: Buffer[], meta: T) => void) {}
+  constructor(private readonly write: (out: Frame[], meta: T) => void) {}
 
   /** Reserves the next slot in request order. */
   reserve(meta: T): Slot<T> {
@@ -27,7 +30,7 @@ export class ResponseQueue<T> {
   }
 
   /** Marks a slot ready and writes every ready slot at the front of the queue. */
-  complete(slot: Slot<T>, out: Buffer[]): void {
+  complete(slot: Slot<T>, out: Frame[]): void {
     if (slot.done) throw new Error("response slot completed twice");
     slot.done = true;
     slot.out = out;
