@@ -44,6 +44,42 @@ async function proxyFor(t: Test, broker: FakeBroker): Promise<KsealProxy> {
   return proxy;
 }
 
+/**
+ * A proxy whose filter holds every ListOffsets request or response (`side`) until open(), with a
+ * pass-through codec for it; bytes() counts what the proxy read from the side held back
+ * (responses: the broker, upstream_in; requests: the client, client_in).
+ */
+async function slowFilterProxy(t: Test, brokerPort: number, side: "request" | "response"): Promise<{ proxy: KsealProxy; open(): void; bytes(): number }> {
+  const same = (b: unknown) => b as Buffer;
+  const codec = { apiKey: 2, name: "ListOffsets", minVersion: 0, maxVersion: 20, flexibleFrom: 6, decodeRequest: same, encodeRequest: same, decodeResponse: same, encodeResponse: same } as unknown as ApiCodec<unknown, unknown>;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const hold = async () => {
+    await gate;
+    return false;
+  };
+  const slow: ProxyFilter = side === "response"
+    ? { name: "slow", wantsResponse: (k) => k === 2, onResponse: hold }
+    : { name: "slow", wantsRequest: (k) => k === 2, onRequest: hold };
+  const counted = side === "response" ? "upstream_in" : "client_in";
+  let read = 0;
+  const observer: ProxyObserver = {
+    connectionOpened() {},
+    connectionClosed() {},
+    request() {},
+    response() {},
+    connectionError() {},
+    bytes(d, n) {
+      if (d === counted) read += n;
+    },
+  };
+  const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: `127.0.0.1:${brokerPort}` });
+  const proxy = new KsealProxy({ config, logger: quiet, filters: [slow], observer, codecFor: (k) => (k === 2 ? codec : proxyCodecFor(k)) });
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  return { proxy, open, bytes: () => read };
+}
+
 function int32(v: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32BE(v, 0);
@@ -187,39 +223,14 @@ t.test("responses waiting for a slow filter: the broker is not read past the pen
   const big = Buffer.alloc(256 * 1024, 9);
   const broker = await startFakeBroker((req) => Buffer.concat([req.subarray(4, 8), big]));
   t.teardown(() => broker.close());
-  const codec = { apiKey: 2, name: "ListOffsets", minVersion: 0, maxVersion: 20, flexibleFrom: 6, decodeRequest: (b: Buffer) => b, encodeRequest: (m: unknown) => m as Buffer, decodeResponse: (b: Buffer) => b, encodeResponse: (m: unknown) => m as Buffer } as unknown as ApiCodec<unknown, unknown>;
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  const slow: ProxyFilter = {
-    name: "slow",
-    wantsResponse: (k) => k === 2,
-    async onResponse() {
-      await gate;
-      return false;
-    },
-  };
-  let upstreamIn = 0;
-  const observer: ProxyObserver = {
-    connectionOpened() {},
-    connectionClosed() {},
-    request() {},
-    response() {},
-    connectionError() {},
-    bytes(d, n) {
-      if (d === "upstream_in") upstreamIn += n;
-    },
-  };
-  const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: `127.0.0.1:${broker.port}` });
-  const proxy = new KsealProxy({ config, logger: quiet, filters: [slow], observer, codecFor: (k) => (k === 2 ? codec : proxyCodecFor(k)) });
-  await proxy.start();
-  t.teardown(() => proxy.stop());
+  const { proxy, open, bytes } = await slowFilterProxy(t, broker.port, "response");
   const c = await rawClient(proxy.bootstrapPort);
   t.teardown(() => c.sock.destroy());
   const N = 60; // 15 MiB of responses
   for (let i = 0; i < N; i++) c.send(requestV1(2, 1, i, Buffer.from("q")));
   await sleep(1000);
   // The limit, one response past it, and what the socket read ahead of the frame it stopped in.
-  t.ok(upstreamIn < 3 * 1024 * 1024, `${(upstreamIn / 1048576).toFixed(2)} MiB read from the broker while every response waits (limit 1 MiB)`);
+  t.ok(bytes() < 3 * 1024 * 1024, `${(bytes() / 1048576).toFixed(2)} MiB read from the broker while every response waits (limit 1 MiB)`);
   open();
   const got: number[] = [];
   for (let i = 0; i < N; i++) got.push((await c.next(10_000)).readInt32BE(0));
@@ -230,32 +241,7 @@ t.test("requests waiting for a slow request filter: the client is not read past 
   withLimits(t, { maxPendingRequestBytesPerConnection: 1024 * 1024 });
   const broker = await startFakeBroker(echo);
   t.teardown(() => broker.close());
-  const codec = { apiKey: 2, name: "ListOffsets", minVersion: 0, maxVersion: 20, flexibleFrom: 6, decodeRequest: (b: Buffer) => b, encodeRequest: (m: unknown) => m as Buffer, decodeResponse: (b: Buffer) => b, encodeResponse: (m: unknown) => m as Buffer } as unknown as ApiCodec<unknown, unknown>;
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  const slow: ProxyFilter = {
-    name: "slow",
-    wantsRequest: (k) => k === 2,
-    async onRequest() {
-      await gate;
-      return false;
-    },
-  };
-  let clientIn = 0;
-  const observer: ProxyObserver = {
-    connectionOpened() {},
-    connectionClosed() {},
-    request() {},
-    response() {},
-    connectionError() {},
-    bytes(d, n) {
-      if (d === "client_in") clientIn += n;
-    },
-  };
-  const config = applyConfig(DEFAULT_CONFIG, { bootstrapPort: 0, target: `127.0.0.1:${broker.port}` });
-  const proxy = new KsealProxy({ config, logger: quiet, filters: [slow], observer, codecFor: (k) => (k === 2 ? codec : proxyCodecFor(k)) });
-  await proxy.start();
-  t.teardown(() => proxy.stop());
+  const { proxy, open, bytes } = await slowFilterProxy(t, broker.port, "request");
   const c = await rawClient(proxy.bootstrapPort);
   t.teardown(() => c.sock.destroy());
   const N = 60; // 15 MiB of requests
@@ -263,7 +249,7 @@ t.test("requests waiting for a slow request filter: the client is not read past 
   for (let i = 0; i < N; i++) c.send(requestV1(2, 1, i, body));
   await sleep(1000);
   // The limit, one request past it, and what the socket read ahead (Node's read chunks).
-  t.ok(clientIn < 3 * 1024 * 1024, `${(clientIn / 1048576).toFixed(2)} MiB read from the client while every request waits (limit 1 MiB)`);
+  t.ok(bytes() < 3 * 1024 * 1024, `${(bytes() / 1048576).toFixed(2)} MiB read from the client while every request waits (limit 1 MiB)`);
   open();
   const got: number[] = [];
   for (let i = 0; i < N; i++) got.push((await c.next(10_000)).readInt32BE(0));
