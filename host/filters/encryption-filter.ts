@@ -56,9 +56,10 @@ export interface EncryptionFilterOptions {
   requireKek?: () => boolean;
   /** Most records one DEK lease may cover (the DEK manager's maxRecords). */
   maxLeaseRecords?: number;
-  /** Sandbox worker pool (host/sandbox): when set, the crypto runs there. Produce: one DEK lease
-   * and one worker call per partition; fetch: the partitions spread over the workers by size.
-   * So the partitions of a request use every core, and the watchdog covers every module call. */
+  /** Sandbox worker pool (host/sandbox): when set, the crypto runs there. Produce: a request's
+   * partitions under one alias in at most pool-size worker calls, one DEK lease each; fetch: the
+   * partitions spread over the workers by size. So the partitions of a request use every core,
+   * and the watchdog covers every module call. */
   pool?: FilterPool;
   /** Per-topic record counts by outcome (metrics); called synchronously, must be cheap. */
   onRecords?: (topic: string, outcome: RecordOutcome, count: number) => void;
