@@ -181,12 +181,18 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
     let changed = false;
     // Partitions under one alias share one lease and one key load (the key schedule costs about
     // as much as encrypting a few records), up to groupMax records per lease. With a pool, each
-    // group is one worker call: an alias gets up to pool-size groups, filled evenly, so the
-    // partitions use every core without paying a message and a key load per partition.
+    // group is one worker call. Concurrent requests already keep every worker busy, so a request
+    // is split only when it is large: an alias gets one group per sandboxSplitBytes of records,
+    // at most pool-size, filled evenly.
+    const split = new Map<string, number>();
+    if (o.pool) {
+      for (const j of jobs) split.set(j.alias, (split.get(j.alias) ?? 0) + j.part.records!.length);
+      for (const [alias, bytes] of split) split.set(alias, Math.max(1, Math.min(o.pool.size, Math.ceil(bytes / LIMITS.sandboxSplitBytes))));
+    }
     const groups: { alias: string; jobs: Job[]; count: number }[] = [];
     for (const j of jobs) {
       const open = groups.filter((x) => x.alias === j.alias && x.count + j.count <= groupMax);
-      const g = !o.pool ? open[0] : open.length >= o.pool.size ? open.reduce((a, b) => (b.count < a.count ? b : a)) : undefined;
+      const g = !o.pool ? open[0] : open.length >= split.get(j.alias)! ? open.reduce((a, b) => (b.count < a.count ? b : a)) : undefined;
       if (g) {
         g.jobs.push(j);
         g.count += j.count;
