@@ -2,7 +2,7 @@
 // a sandbox failure (timeout, lost worker) fails the partitions closed with a retriable code;
 // a worker that keeps asking for a key already sent cannot loop the filter.
 import { readFile } from "node:fs/promises";
-import t from "tap";
+import t, { type Test } from "tap";
 import type { FetchPartOutcome, FilterPool } from "../../../host/filters/encryption-filter.js";
 import { KsealError } from "../../../host/errors.js";
 import type { FetchResponse } from "../../../host/protocol/messages/fetch.js";
@@ -23,6 +23,15 @@ async function encrypted(writer: Rig, batch: Buffer): Promise<Buffer> {
   return req.topicData[0]!.partitionData[0]!.records!;
 }
 
+/** A writer encrypting inline and a reader decrypting through `pool`, sharing one KMS. */
+async function writerAndReader(t: Test, pool: FilterPool): Promise<{ writer: Rig; reader: Rig }> {
+  const writer = await makeRig();
+  t.teardown(writer.close);
+  const reader = await makeRig({ kms: writer.kms, pool });
+  t.teardown(reader.close);
+  return { writer, reader };
+}
+
 async function fetchThrough(rig: Rig, records: Buffer) {
   const res = fetchResponse(Buffer.from(records));
   await rig.filter.onResponse!(ctx(rig, 1, 12), res);
@@ -38,10 +47,7 @@ t.test("a partition's next fetch takes one worker call: its last DEKs go along a
     encryptProduce: (r, k) => pool.encryptProduce(r, k),
     decryptFetch: (p, k, u) => { calls++; return pool.decryptFetch(p, k, u); },
   };
-  const writer = await makeRig();
-  t.teardown(writer.close);
-  const reader = await makeRig({ kms: writer.kms, pool: counting });
-  t.teardown(reader.close);
+  const { writer, reader } = await writerAndReader(t, counting);
   const enc = await encrypted(writer, plainBatch(4));
   const first = await fetchThrough(reader, enc);
   t.ok(first.records!.equals(plainBatch(4)), "decrypted");
@@ -59,10 +65,7 @@ t.test("a sandbox failure fails the partition closed with a retriable code, noth
     encryptProduce: async () => { throw new KsealError("WASM_TIMEOUT", "test"); },
     decryptFetch: async () => { throw new KsealError("WASM_TIMEOUT", "test"); },
   };
-  const writer = await makeRig();
-  t.teardown(writer.close);
-  const reader = await makeRig({ kms: writer.kms, pool: failing });
-  t.teardown(reader.close);
+  const { writer, reader } = await writerAndReader(t, failing);
   const part = await fetchThrough(reader, await encrypted(writer, plainBatch(3)));
   t.equal(part.errorCode, 56, "KAFKA_STORAGE_ERROR: consumers retry");
   t.equal(part.records!.length, 0, "no ciphertext handed out");
@@ -80,10 +83,7 @@ t.test("a worker that keeps naming a key it was sent cannot loop the filter", as
       return parts.map(() => ({ missing: [edek], seen: [edek] }));
     },
   };
-  const writer = await makeRig();
-  t.teardown(writer.close);
-  const reader = await makeRig({ kms: writer.kms, pool: stuck });
-  t.teardown(reader.close);
+  const { writer, reader } = await writerAndReader(t, stuck);
   const part = await fetchThrough(reader, await encrypted(writer, plainBatch(2)));
   t.not(part.errorCode, 0, "the partition gets an error");
   t.equal(part.records!.length, 0, "nothing released");
