@@ -102,7 +102,7 @@ export class ClientConnection {
   private pendingResponseBytes = 0;
   /** Bytes of requests read from the client and waiting for request filters before going upstream. */
   private pendingRequestBytes = 0;
-  /** Requests go upstream in order; this chain serialises those that need async filters. */
+  /** Requests go upstream in order; this chain forwards each once its filters and those of the requests before it are done. */
   private chain: Promise<void> = Promise.resolve();
   private chainDepth = 0;
   private saslRaw = false;
@@ -426,10 +426,13 @@ export class ClientConnection {
       this.pendingRequestBytes -= frame.length;
       if (this.pendingRequestBytes <= LIMITS.maxPendingRequestBytesPerConnection) this.resume("requests");
     };
+    // Filters run at once, so concurrent requests keep every sandbox worker busy; only the
+    // forwarding waits for the requests before it, which keeps the client's order upstream.
+    const filtered = wantsReq ? this.filterRequest(frame, bodyStart, p.header, codec!) : frame;
+    if (filtered instanceof Promise) filtered.catch(() => {}); // handled in order by the chain below
     this.chain = this.chain
       .then(async () => {
-        const out = wantsReq ? await this.filterRequest(frame, bodyStart, p.header, codec!) : frame;
-        this.forward(out, expectsResponse ? p : undefined);
+        this.forward(await filtered, expectsResponse ? p : undefined);
       })
       .then(done, (e) => {
         done();

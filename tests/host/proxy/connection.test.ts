@@ -96,6 +96,37 @@ t.test("async filters completing out of order still give in-order responses", as
   t.equal(out[0]!.length, 8, "unchanged responses are the broker's bytes");
 });
 
+t.test("request filters run concurrently; requests still reach the broker in the client's order", async (t) => {
+  const broker = await startFakeBroker(echo);
+  t.teardown(() => broker.close());
+  const fakeCodec = { apiKey: 2, name: "ListOffsets", minVersion: 0, maxVersion: 20, flexibleFrom: 6, decodeRequest: (b: Buffer) => ({ b }), encodeRequest: (m: unknown) => Buffer.concat([(m as { b: Buffer }).b, Buffer.from("!")]), decodeResponse: (b: Buffer) => b, encodeResponse: (m: unknown) => m as Buffer } as unknown as ApiCodec<unknown, unknown>;
+  let running = 0;
+  let maxRunning = 0;
+  const slow: ProxyFilter = {
+    name: "slow",
+    wantsRequest: (k) => k === 2,
+    async onRequest(ctx) {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      // The first request's filter finishes last.
+      await new Promise((r) => setTimeout(r, 80 - ctx.header.correlationId * 20));
+      running--;
+      return ctx.header.correlationId !== 2;
+    },
+  };
+  const proxy = await proxyFor(t, broker, {}, [slow], (k) => (k === 2 ? fakeCodec : proxyCodecFor(k)));
+  const c = await rawClient(proxy.bootstrapPort);
+  t.teardown(() => c.sock.destroy());
+  for (let i = 1; i <= 3; i++) c.send(requestV1(2, 1, i, Buffer.from("q")));
+  c.send(requestV1(12, 0, 4, Buffer.from("h")));
+  const out = [await c.next(), await c.next(), await c.next(), await c.next()];
+  t.same(out.map((b) => b.readInt32BE(0)), [1, 2, 3, 4]);
+  t.equal(maxRunning, 3, "all three filters were running at once");
+  t.same(broker.received.map((r) => r.readInt32BE(4)), [1, 2, 3, 4], "forwarded in the client's order, the unfiltered one behind them");
+  t.equal(broker.received[0]!.subarray(-1).toString(), "!", "a changed request is re-encoded");
+  t.equal(broker.received[1]!.subarray(-1).toString(), "q", "an unchanged request is the client's bytes");
+});
+
 t.test("in-flight cap: the proxy holds requests beyond the cap until responses drain", async (t) => {
   let answered = 0;
   let maxOutstanding = 0;
