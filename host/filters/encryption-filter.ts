@@ -28,6 +28,7 @@ import type { FilterContext, ProxyFilter } from "../proxy/filter.js";
 import type { KsealFilter } from "../wasm/filter.js";
 import { advancePartition, decryptKeys, errText, finishPartition, startPartition, type DecryptProblem } from "./fetch-decrypt.js";
 import type { KekSelector } from "./kek-selector.js";
+import { cutPieces, joinPieces } from "./fetch-pieces.js";
 import { fetchErrorFor, produceErrorFor, type PartitionError } from "./partition-errors.js";
 import { countProduceRecords, countRecords, encryptRecords } from "./record-batches.js";
 
@@ -372,16 +373,22 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
   }
 
   /**
-   * Decryption in the sandbox's workers: the partitions are spread over the pool by size and
-   * sent with the DEKs their last fetch needed (from the cache, no KMS call). Partitions that
-   * meet an EDEK not sent along come back undone; their EDEKs are resolved at once and they go
-   * out again. A call the sandbox fails (timeout, lost worker) fails its partitions closed.
+   * Decryption in the sandbox's workers: the partitions are cut into pieces at batch boundaries
+   * when the response is large (fetch-pieces.ts), spread over the pool by size and sent with the
+   * DEKs their partition's last fetch needed (from the cache, no KMS call). Pieces that meet an
+   * EDEK not sent along come back undone; their EDEKs are resolved at once and they go out
+   * again. A call the sandbox fails (timeout, lost worker) fails its pieces closed.
    */
   async function decryptPooled(pool: FilterPool, parts: FetchedPartition[]): Promise<FetchPartOutcome[]> {
     const deks = new Map<string, Buffer>();
     const unresolved = new Map<string, unknown>();
     const refs: DekRef[] = [];
-    const outcomes: FetchPartOutcome[] = new Array(parts.length);
+    const fields = parts.map((p) => p.part.records!);
+    const total = fields.reduce((n, r) => n + r.length, 0);
+    // Small responses go whole per partition; larger ones in pieces of at most half a worker's
+    // share, so the spread below can even out the workers.
+    const pieces = cutPieces(fields, total > LIMITS.sandboxSplitBytes && pool.size > 1 ? Math.ceil(total / (2 * pool.size)) : Infinity);
+    const done: FetchPartOutcome[] = new Array(pieces.length);
     try {
       for (const p of parts) {
         for (const e of hints.get(p) ?? []) {
@@ -394,28 +401,27 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
           }
         }
       }
-      let todo = parts.map((_, i) => i);
+      let todo = pieces.map((_, i) => i);
       for (let round = 0; todo.length > 0; round++) {
         const keys = [...deks].map(([id, dek]) => ({ edek: Buffer.from(id, "latin1"), dek }));
         const failedKeys = [...unresolved].map(([id, error]) => ({ edek: Buffer.from(id, "latin1"), error }));
-        const groups = spread(todo, (i) => parts[i]!.part.records!.length, pool.size);
+        const groups = spread(todo, (i) => pieces[i]!.records.length, pool.size);
         const missing = new Map<string, Buffer>();
         const again: number[] = [];
         await Promise.all(groups.map(async (g) => {
           let results: FetchPartOutcome[];
           try {
-            results = await pool.decryptFetch(g.map((i) => parts[i]!.part.records!), keys, failedKeys);
+            results = await pool.decryptFetch(g.map((i) => pieces[i]!.records), keys, failedKeys);
           } catch (e) {
             const failed: FetchPartOutcome = { error: fetchErrorFor(e), problem: { kind: "batch-unreadable", offset: -1n, err: errText(e) }, missing: [], seen: [] };
             results = g.map(() => failed);
           }
           g.forEach((i, j) => {
             const r = results[j]!;
-            if (r.seen.length > 0) hints.set(parts[i]!, r.seen);
             const fresh = r.missing.filter((e) => !deks.has(e.toString("latin1")) && !unresolved.has(e.toString("latin1")));
-            if (r.missing.length === 0) outcomes[i] = r;
+            if (r.missing.length === 0) done[i] = r;
             else if (fresh.length === 0 || round >= MAX_FETCH_ROUNDS) {
-              outcomes[i] = { error: { code: KafkaError.UNKNOWN_SERVER_ERROR, message: "kseal: the DEKs of these records could not be loaded" }, missing: [], seen: [] };
+              done[i] = { error: { code: KafkaError.UNKNOWN_SERVER_ERROR, message: "kseal: the DEKs of these records could not be loaded" }, missing: [], seen: r.seen };
             } else {
               for (const e of fresh) missing.set(e.toString("latin1"), e);
               again.push(i);
@@ -426,7 +432,14 @@ export function createEncryptionFilter(o: EncryptionFilterOptions): EncryptionFi
         await resolveInto(missing, deks, unresolved, refs);
         todo = again;
       }
-      return outcomes;
+      const byPart = parts.map(() => [] as number[]);
+      pieces.forEach((piece, k) => byPart[piece.part]!.push(k));
+      return parts.map((p, i) => {
+        const mine = byPart[i]!;
+        const r = joinPieces(mine.map((k) => pieces[k]!), mine.map((k) => done[k]!));
+        if (r.seen.length > 0) hints.set(p, r.seen);
+        return r;
+      });
     } finally {
       for (const r of refs) r.release();
     }

@@ -8,7 +8,7 @@ import { KsealError } from "../../../host/errors.js";
 import type { FetchResponse } from "../../../host/protocol/messages/fetch.js";
 import { WorkerPool } from "../../../host/sandbox/worker-pool.js";
 import { defaultWasmPath } from "../../../host/wasm/filter.js";
-import { ctx, makeRig, plainBatch, type Rig } from "./filter-fixtures.js";
+import { ctx, fixCrc, makeRig, plainBatch, type Rig } from "./filter-fixtures.js";
 
 function fetchResponse(records: Buffer): FetchResponse {
   return {
@@ -88,4 +88,43 @@ t.test("a worker that keeps naming a key it was sent cannot loop the filter", as
   t.not(part.errorCode, 0, "the partition gets an error");
   t.equal(part.records!.length, 0, "nothing released");
   t.ok(calls <= 5, `bounded rounds (${calls} calls)`);
+});
+
+t.test("a large partition is decrypted in pieces on every worker; a bad batch stops it there", async (t) => {
+  const pool = await WorkerPool.start(await readFile(defaultWasmPath()), { size: 2 });
+  t.teardown(() => pool.close());
+  const calls: number[] = [];
+  const counting: FilterPool = {
+    size: pool.size,
+    encryptProduce: (r, k) => pool.encryptProduce(r, k),
+    decryptFetch: (p, k, u) => { calls.push(p.length); return pool.decryptFetch(p, k, u); },
+  };
+  const { writer, reader } = await writerAndReader(t, counting);
+  const plain: Buffer[] = [];
+  const enc: Buffer[] = [];
+  for (let i = 0; i < 60; i++) {
+    const b = plainBatch(60, BigInt(i * 60), `big${i}`);
+    plain.push(b);
+    enc.push(await encrypted(writer, Buffer.from(b)));
+  }
+  const field = Buffer.concat(enc);
+  t.ok(field.length > 256 * 1024, `one partition of ${field.length} bytes`);
+  await fetchThrough(reader, field);
+  calls.length = 0;
+  const part = await fetchThrough(reader, field);
+  t.equal(part.errorCode, 0);
+  t.ok(part.records!.equals(Buffer.concat(plain)), "every batch decrypted, in order");
+  t.same(calls.length, 2, "one call per worker");
+  t.ok(calls.every((n) => n >= 2), `each call carries pieces (${calls.join(", ")})`);
+
+  const tampered = Buffer.concat(enc.map((b, i) => {
+    if (i !== 25) return b;
+    const c = Buffer.from(b);
+    // the last record's GCM tag ends just before its header count and the header's key length
+    c[c.lastIndexOf(Buffer.from("kroxylicious.io/encryption")) - 3]! ^= 1;
+    return fixCrc(c);
+  }));
+  const cut = await fetchThrough(reader, tampered);
+  t.ok(cut.records!.equals(Buffer.concat(plain.slice(0, 25))), "the batches before the bad one are delivered, none after it");
+  t.ok(reader.logs.some((l) => l.msg?.startsWith("record failed to decrypt") && l.batchOffset === String(25 * 60)), "the failure is logged at its offset");
 });
