@@ -36,9 +36,10 @@ export const LIMITS = {
   /** Calls queued for the sandbox pool before callers are refused: bounds memory held by batches
    * waiting for a worker (each at most wasmMaxBatchBytes) under overload. */
   sandboxMaxQueued: 10_000,
-  /** Records bytes of one produce request per sandbox worker call: a smaller request goes to one
-   * worker whole (a call costs tens of microseconds of messaging, and concurrent requests already
-   * use every worker); a larger one is split over up to pool-size workers. */
+  /** Records bytes of one produce request or fetch response below which it goes to one worker
+   * call whole (a call costs tens of microseconds of messaging, and concurrent requests already
+   * use every worker). A larger produce request is split over up to pool-size workers; a larger
+   * fetch response is cut into batch-aligned pieces spread over the workers. */
   sandboxSplitBytes: 256 * 1024,
   /** Pause between checks of the module file for changes (hot swap on file change). */
   moduleWatchIntervalMs: 500,
