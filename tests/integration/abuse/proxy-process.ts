@@ -3,14 +3,14 @@
  * directory, ephemeral ports), for tests that measure what the process holds: RSS and peak RSS
  * and open fds from /proc/<pid>, V8 heap from a preloaded reporter (memory-reporter.mjs).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { spawnKsealCli } from "../../rig/kseal-cli.js";
 import { parseMetrics } from "../gateway/kseal-process.js";
 
-const MAIN = fileURLToPath(new URL("../../../host/cli/main.ts", import.meta.url));
 const REPORTER = fileURLToPath(new URL("./memory-reporter.mjs", import.meta.url));
 
 export interface ProcSample {
@@ -78,43 +78,14 @@ export async function startProxyProcess(target: string, opts: { extraConfig?: st
     "  kms:",
     `    keyFile: ${join(dir, "local-kms.json")}`,
   ].join("\n") + "\n");
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", REPORTER, MAIN, "start", "--config", config], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KSEAL_LOG_LEVEL: "info", KSEAL_TEST_MEM_FILE: memFile },
-  });
-  let out = "";
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    // Keep the last 1 MB: a long run must not grow the test process with the proxy's log.
-    if (out.length > 2 * MB) out = out.slice(-MB);
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const lines = () =>
-    out.split("\n").filter((l) => l.startsWith("{")).map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    });
-  const deadline = Date.now() + 90_000;
-  while (!lines().some((l) => l.msg === "admin HTTP listening")) {
-    if (child.exitCode !== null) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`kseal exited ${child.exitCode}: ${out.slice(-2000)}`);
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`kseal did not start: ${out.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  let cli;
+  try {
+    cli = await spawnKsealCli({ config, nodeArgs: ["--import", REPORTER], env: { KSEAL_TEST_MEM_FILE: memFile }, startTimeoutMs: 90_000 });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
-  const l = lines();
-  const bootstrap = String(l.find((x) => x.msg === "kseal proxy listening")!.listen);
-  const admin = String(l.find((x) => x.msg === "admin HTTP listening")!.listen);
+  const { child, bootstrap, admin } = cli;
   let stopped = false;
   return {
     child,
@@ -134,13 +105,13 @@ export async function startProxyProcess(target: string, opts: { extraConfig?: st
       for (const [k, v] of m) if (k.startsWith("kseal_requests_total{") && k.includes(`api="${api}"`)) n += v;
       return n;
     },
-    log: () => out,
+    log: cli.output,
     async stop() {
       if (stopped) return;
       stopped = true;
       if (child.exitCode === null) {
         child.kill("SIGKILL");
-        await exited;
+        await cli.exited;
       }
       rmSync(dir, { recursive: true, force: true });
     },

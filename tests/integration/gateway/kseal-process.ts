@@ -1,69 +1,20 @@
 /**
- * Runs the real `kseal start` CLI as a child process with a config file, and reads its JSON log
- * lines to learn where it listens.
+ * The real `kseal start` CLI as a child process with a config file (tests/rig/kseal-cli.ts), and
+ * helpers the gateway and fault tests share: free port ranges, metrics text, a plain consumer.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { Kafka, logLevel } from "kafkajs";
-import { fileURLToPath } from "node:url";
+import { spawnKsealCli, type KsealCli } from "../../rig/kseal-cli.js";
 
-export interface KsealProcess {
-  child: ChildProcess;
+export interface KsealProcess extends KsealCli {
   /** host:port of the Kafka bootstrap listener. */
   listen: string;
-  /** host:port of the admin HTTP port. */
-  admin: string;
-  output(): string;
-  lines(): Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
 }
 
-const MAIN = fileURLToPath(new URL("../../../host/cli/main.ts", import.meta.url));
-
+/** Starts the CLI from the source tree; its whole output is kept for the test to read. */
 export async function startKseal(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<KsealProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, "start", "--config", configFile], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KSEAL_LOG_LEVEL: "info", ...env },
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  const lines = () =>
-    out.split("\n").filter((l) => l.startsWith("{")).map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      clearInterval(iv);
-      child.kill("SIGKILL"); // never leave a half-started proxy behind
-      reject(new Error(`kseal did not start: ${out.slice(-2000)}`));
-    }, timeoutMs);
-    const iv = setInterval(() => {
-      if (lines().some((l) => l.msg === "admin HTTP listening")) {
-        clearTimeout(timer);
-        clearInterval(iv);
-        resolve();
-      } else if (child.exitCode !== null) {
-        clearTimeout(timer);
-        clearInterval(iv);
-        reject(new Error(`kseal exited ${child.exitCode}: ${out.slice(-2000)}`));
-      }
-    }, 50);
-  });
-  const l = lines();
-  return {
-    child,
-    listen: String(l.find((x) => x.msg === "kseal proxy listening")!.listen),
-    admin: String(l.find((x) => x.msg === "admin HTTP listening")!.listen),
-    output: () => out,
-    lines,
-    exited,
-  };
+  const k = await spawnKsealCli({ config: configFile, env, startTimeoutMs: timeoutMs, keepBytes: Infinity });
+  return { ...k, listen: k.bootstrap };
 }
 
 async function portFree(port: number): Promise<boolean> {
