@@ -15,6 +15,11 @@ export const LIMITS = {
    * producer pipelines 5 by default and librdkafka up to 1,000,000 with max.in.flight; past this
    * the proxy stops reading from the client until responses drain (backpressure, not an error). */
   maxInFlightPerConnection: 128,
+  /** Request filters one client connection may run at once (encrypting Produce requests). Enough
+   * to keep every sandbox worker busy from one producer connection (the Java producer pipelines
+   * 5); past it a request's filter starts when the requests before it have gone upstream, so one
+   * connection cannot fill the sandbox queue with copies of its records. */
+  requestFiltersPerConnection: 8,
   /** Largest record batch (input or rewritten output) the WASM filter takes in one call. It
    * mirrors the module's own ceiling (assembly/abi/memory.ts ALLOC_MAX): input plus output must
    * fit the module's 128 MiB memory, and the broker's message.max.bytes default is only 1 MiB. */

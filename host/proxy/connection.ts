@@ -105,6 +105,8 @@ export class ClientConnection {
   /** Requests go upstream in order; this chain forwards each once its filters and those of the requests before it are done. */
   private chain: Promise<void> = Promise.resolve();
   private chainDepth = 0;
+  /** Request filters started and not finished (at most LIMITS.requestFiltersPerConnection start early). */
+  private filtersRunning = 0;
   private saslRaw = false;
   private closed = false;
   private readonly paused = new Set<PauseReason>();
@@ -426,13 +428,16 @@ export class ClientConnection {
       this.pendingRequestBytes -= frame.length;
       if (this.pendingRequestBytes <= LIMITS.maxPendingRequestBytesPerConnection) this.resume("requests");
     };
-    // Filters run at once, so concurrent requests keep every sandbox worker busy; only the
-    // forwarding waits for the requests before it, which keeps the client's order upstream.
-    const filtered = wantsReq ? this.filterRequest(frame, bodyStart, p.header, codec!) : frame;
-    if (filtered instanceof Promise) filtered.catch(() => {}); // handled in order by the chain below
+    // Filters start at once (up to a limit), so concurrent requests keep every sandbox worker
+    // busy; only the forwarding waits for the requests before it, which keeps the client's order
+    // upstream.
+    const filter = () => this.filterRequest(frame, bodyStart, p.header, codec!);
+    const early = wantsReq && this.filtersRunning < LIMITS.requestFiltersPerConnection ? filter() : undefined;
+    early?.catch(() => {}); // handled in order by the chain below
     this.chain = this.chain
       .then(async () => {
-        this.forward(await filtered, expectsResponse ? p : undefined);
+        const out = early ? await early : wantsReq ? await filter() : frame;
+        this.forward(out, expectsResponse ? p : undefined);
       })
       .then(done, (e) => {
         done();
@@ -449,6 +454,15 @@ export class ClientConnection {
   }
 
   private async filterRequest(frame: Buffer, bodyStart: number, header: RequestHeaderInfo, codec: ApiCodec<unknown, unknown>): Promise<Frame> {
+    this.filtersRunning++;
+    try {
+      return await this.runRequestFilters(frame, bodyStart, header, codec);
+    } finally {
+      this.filtersRunning--;
+    }
+  }
+
+  private async runRequestFilters(frame: Buffer, bodyStart: number, header: RequestHeaderInfo, codec: ApiCodec<unknown, unknown>): Promise<Frame> {
     const msg = codec.decodeRequest(frame.subarray(bodyStart), header.apiVersion);
     const ctx = this.context(header);
     let changed = false;

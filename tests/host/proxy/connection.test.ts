@@ -8,6 +8,7 @@ import type { ApiCodec } from "../../../host/protocol/codec.js";
 import { proxyCodecFor } from "../../../host/proxy/codecs.js";
 import type { ProxyFilter } from "../../../host/proxy/filter.js";
 import { KsealProxy } from "../../../host/proxy/proxy.js";
+import { LIMITS } from "../../../host/limits.js";
 import { frame, rawClient, requestV1, requestV2, startFakeBroker, type FakeBroker } from "../../clients/fake-broker.js";
 
 const quiet = pino({ level: process.env.KSEAL_LOG_LEVEL ?? "silent" });
@@ -125,6 +126,34 @@ t.test("request filters run concurrently; requests still reach the broker in the
   t.same(broker.received.map((r) => r.readInt32BE(4)), [1, 2, 3, 4], "forwarded in the client's order, the unfiltered one behind them");
   t.equal(broker.received[0]!.subarray(-1).toString(), "!", "a changed request is re-encoded");
   t.equal(broker.received[1]!.subarray(-1).toString(), "q", "an unchanged request is the client's bytes");
+});
+
+t.test("request filters running at once per connection are capped; the rest start in turn", async (t) => {
+  const broker = await startFakeBroker(echo);
+  t.teardown(() => broker.close());
+  const fakeCodec = { apiKey: 2, name: "ListOffsets", minVersion: 0, maxVersion: 20, flexibleFrom: 6, decodeRequest: (b: Buffer) => b, encodeRequest: (m: unknown) => m as Buffer, decodeResponse: (b: Buffer) => b, encodeResponse: (m: unknown) => m as Buffer } as unknown as ApiCodec<unknown, unknown>;
+  let running = 0;
+  let maxRunning = 0;
+  const slow: ProxyFilter = {
+    name: "slow",
+    wantsRequest: (k) => k === 2,
+    async onRequest() {
+      maxRunning = Math.max(maxRunning, ++running);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      return false;
+    },
+  };
+  const proxy = await proxyFor(t, broker, {}, [slow], (k) => (k === 2 ? fakeCodec : proxyCodecFor(k)));
+  const c = await rawClient(proxy.bootstrapPort);
+  t.teardown(() => c.sock.destroy());
+  const n = LIMITS.requestFiltersPerConnection * 2 + 3;
+  for (let i = 1; i <= n; i++) c.send(requestV1(2, 1, i, Buffer.from("q")));
+  const got: number[] = [];
+  for (let i = 0; i < n; i++) got.push((await c.next()).readInt32BE(0));
+  t.same(got, Array.from({ length: n }, (_, i) => i + 1), "every response, in order");
+  t.equal(maxRunning, LIMITS.requestFiltersPerConnection, `at most ${LIMITS.requestFiltersPerConnection} filters at once`);
+  t.same(broker.received.map((r) => r.readInt32BE(4)), got, "forwarded in the client's order");
 });
 
 t.test("in-flight cap: the proxy holds requests beyond the cap until responses drain", async (t) => {
