@@ -45,6 +45,12 @@ export function loadSlot(slot: i32, key: usize, edek: usize, edekLen: i32, ivSee
   if (!validSlot(slot)) return S.BAD_ARGUMENT;
   if (slotLoaded(slot)) return S.SLOT_IN_USE;
   if (edekLen < 0 || edekLen > MAX_EDEK_BYTES) return S.EDEK_TOO_LONG;
+  // An all-zero key is a wiped buffer handed over by mistake, never a key a KMS generated (odds
+  // 2^-256): encrypting under it would publish the records, so fail closed. The whole key is
+  // read whatever its bytes, and only "all zero" decides.
+  let any: u64 = 0;
+  for (let i: usize = 0; i < 32; i += 8) any |= load<u64>(key + i);
+  if (any == 0) return S.BAD_ARGUMENT;
   const ctx = allocBytes(<usize>GCM_CONTEXT_BYTES);
   if (ctx == 0) return S.OUT_OF_MEMORY;
   const ed = allocBytes(edekLen > 0 ? <usize>edekLen : 1);

@@ -138,6 +138,19 @@ t.test("slots: empty, in use, released and wiped", async (t) => {
   t.equal(f.liveBytes(), 0, "nothing left allocated");
 });
 
+t.test("an all-zero key (a wiped buffer) is refused: nothing is ever encrypted under it", async (t) => {
+  const f = await filterWithKey();
+  f.releaseKey(0);
+  t.equal(codeOf(() => f.loadKey(0, Buffer.alloc(32), EDEK, { budget: 10 })), "WASM_BAD_ARGUMENT");
+  t.same(f.slotInfo(0), { loaded: false, remaining: 0, encrypted: 0 }, "the slot stays empty");
+  const input = buildBatch({ records: [{ key: null, value: Buffer.from("x") }] });
+  t.equal(codeOf(() => f.encryptBatch(input, 0)), "WASM_KEY_SLOT_EMPTY", "so encryption fails closed");
+  const one = Buffer.alloc(32);
+  one[31] = 1;
+  f.loadKey(0, one, EDEK, { budget: 10 });
+  t.equal(f.slotInfo(0).loaded, true, "a key with a single bit set loads");
+});
+
 t.test("a compressed batch gets its own status", async (t) => {
   const f = await filterWithKey();
   const gz = buildBatch({ attributes: 1, records: [{ key: null, value: Buffer.from("x") }] });
