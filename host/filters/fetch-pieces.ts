@@ -4,12 +4,9 @@
  * others; decrypted whole by one worker, that response waits on one core while the rest idle.
  * Cut at record-batch boundaries, a partition's pieces decrypt on every worker at once and are
  * joined again in offset order.
- *
- * Record batch v2 framing used here: baseOffset int64 @0, batchLength int32 @8 (bytes after it).
  */
 import type { FetchPartOutcome } from "./encryption-filter.js";
-
-const LOG_OVERHEAD = 12;
+import { splitRecordBatches } from "../wasm/records-blob.js";
 
 /** One piece: a run of whole batches of partition `part` (the last piece also keeps the
  * partition's trailing bytes: a truncated batch, or bytes that do not frame as one). */
@@ -26,17 +23,15 @@ export interface FetchPiece {
 export function cutPieces(records: Buffer[], maxBytes: number): FetchPiece[] {
   const pieces: FetchPiece[] = [];
   records.forEach((r, part) => {
+    // The batches are consecutive views of r: a piece is the span from one batch to another.
     let start = 0;
-    let off = 0;
-    while (r.length - off >= LOG_OVERHEAD) {
-      const batchLength = r.readInt32BE(off + 8);
-      if (batchLength < 0 || LOG_OVERHEAD + batchLength > r.length - off) break;
-      const end = off + LOG_OVERHEAD + batchLength;
-      if (end - start > maxBytes && off > start) {
+    for (const b of splitRecordBatches(r).batches) {
+      if (b.readInt32BE(8) < 0) break; // malformed: the rest of r, left to the last piece
+      const off = b.byteOffset - r.byteOffset;
+      if (off + b.length - start > maxBytes && off > start) {
         pieces.push({ part, records: r.subarray(start, off) });
         start = off;
       }
-      off = end;
     }
     pieces.push({ part, records: r.subarray(start) });
   });
