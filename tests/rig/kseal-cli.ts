@@ -11,7 +11,10 @@ import { fileURLToPath } from "node:url";
 export const KSEAL_SOURCE_MAIN = fileURLToPath(new URL("../../host/cli/main.ts", import.meta.url));
 
 export interface KsealCliOptions {
-  config: string;
+  /** Config file, passed as --config. */
+  config?: string;
+  /** More arguments after `start` (flags such as --target). */
+  args?: string[];
   /** The CLI entry: KSEAL_SOURCE_MAIN (default, run under tsx) or a compiled main.js. */
   main?: string;
   /** Node options before the entry (e.g. --cpu-prof, --import of a reporter). */
@@ -41,7 +44,7 @@ export interface KsealCli {
 export async function spawnKsealCli(o: KsealCliOptions): Promise<KsealCli> {
   const main = o.main ?? KSEAL_SOURCE_MAIN;
   const tsx = main.endsWith(".ts") ? ["--import", "tsx"] : [];
-  const argv = [...(o.wrapper ?? []), process.execPath, ...tsx, ...(o.nodeArgs ?? []), main, "start", "--config", o.config];
+  const argv = [...(o.wrapper ?? []), process.execPath, ...tsx, ...(o.nodeArgs ?? []), main, "start", ...(o.config ? ["--config", o.config] : []), ...(o.args ?? [])];
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, KSEAL_LOG_LEVEL: "info", ...o.env },

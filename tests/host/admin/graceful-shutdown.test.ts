@@ -1,13 +1,12 @@
 // Graceful shutdown: drain() closes the listeners, lets requests already forwarded get their
 // responses, then closes; past the deadline it cuts what is left. `kseal start` does this on SIGTERM.
-import { spawn } from "node:child_process";
 import net from "node:net";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import t from "tap";
 import { applyConfig, DEFAULT_CONFIG } from "../../../host/config/proxy-config.js";
 import { KsealProxy } from "../../../host/proxy/proxy.js";
 import { rawClient, requestV1, startFakeBroker } from "../../clients/fake-broker.js";
+import { spawnKsealCli } from "../../rig/kseal-cli.js";
 
 const quiet = pino({ level: process.env.KSEAL_LOG_LEVEL ?? "silent" });
 
@@ -73,29 +72,9 @@ t.test("drain cuts connections still waiting at the deadline", async (t) => {
 t.test("kseal start drains on SIGTERM and exits 0", async (t) => {
   const broker = await slowBroker(500);
   t.teardown(() => broker.close());
-  const main = fileURLToPath(new URL("../../../host/cli/main.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", main, "start", "--no-encryption", "--bootstrap-port", "0", "--target", `127.0.0.1:${broker.port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KSEAL_LOG_LEVEL: "info" },
-  });
+  const k = await spawnKsealCli({ args: ["--no-encryption", "--bootstrap-port", "0", "--target", `127.0.0.1:${broker.port}`], startTimeoutMs: 20_000 });
+  const { child, exited, bootstrap: listen, admin } = k;
   t.teardown(() => child.kill("SIGKILL"));
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  const lines = () => out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start: ${out}`)), 20_000);
-    const iv = setInterval(() => {
-      if (lines().some((l) => l.msg === "admin HTTP listening")) {
-        clearTimeout(timer);
-        clearInterval(iv);
-        resolve();
-      }
-    }, 50);
-  });
-  const listen = String(lines().find((l) => l.msg === "kseal proxy listening")!.listen);
-  const admin = String(lines().find((l) => l.msg === "admin HTTP listening")!.listen);
   t.match(admin, /^127\.0\.0\.1:\d+$/, "admin bound to localhost on an ephemeral port");
   t.equal((await fetch(`http://${admin}/livez`)).status, 200);
   const c = await rawClient(Number(listen.split(":")[1]));
@@ -106,5 +85,5 @@ t.test("kseal start drains on SIGTERM and exits 0", async (t) => {
   t.equal(r.readInt32BE(0), 7, "the in-flight response arrived after SIGTERM");
   await c.closed;
   t.equal(await exited, 0, "exit code 0");
-  t.match(out, /"drained":1,"cut":0/);
+  t.match(k.output(), /"drained":1,"cut":0/);
 });

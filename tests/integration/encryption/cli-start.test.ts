@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
+import { spawnKsealCli } from "../../rig/kseal-cli.js";
 import { containsBytes, createTopic, kafkaUnavailableReason, kcatPath, rawLog, runKcat, uniqueTopic, useCluster } from "../../rig/index.js";
 
 const main = fileURLToPath(new URL("../../../host/cli/main.ts", import.meta.url));
@@ -18,23 +19,10 @@ else {
     const home = mkdtempSync(join(tmpdir(), "kseal-home-"));
     t.teardown(() => rmSync(home, { recursive: true, force: true }));
     const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: "", KSEAL_LOCAL_KMS_FILE: "", KSEAL_LOG_LEVEL: "info" };
-    const child = spawn(process.execPath, ["--import", "tsx", main, "start", "--target", info.bootstrap, "--bootstrap-port", "0"], { stdio: ["ignore", "pipe", "pipe"], env });
-    t.teardown(() => child.kill("SIGKILL"));
-    let out = "";
-    const started = await new Promise<{ listen: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start line: ${out}`)), 60_000);
-      child.stdout.on("data", (d) => {
-        out += d;
-        const line = out.split("\n").find((l) => l.includes("kseal proxy listening"));
-        if (line) {
-          clearTimeout(timer);
-          resolve(JSON.parse(line));
-        }
-      });
-      child.once("exit", (code) => reject(new Error(`kseal exited ${code}: ${out}`)));
-    });
-    t.match(out, /record encryption on/, "encryption is on by default");
-    const bootstrap = started.listen;
+    const proxy = await spawnKsealCli({ args: ["--target", info.bootstrap, "--bootstrap-port", "0"], env });
+    t.teardown(() => proxy.child.kill("SIGKILL"));
+    t.match(proxy.output(), /record encryption on/, "encryption is on by default");
+    const bootstrap = proxy.bootstrap;
     const topic = await createTopic(info, { topic: uniqueTopic("enc-cli"), numPartitions: 1 });
     const lines = Array.from({ length: 20 }, (_, i) => `k${i}:cli-secret-${i}`);
     const prod = await runKcat(["-b", bootstrap, "-t", topic, "-P", "-K:", "-X", "acks=all"], { input: lines.join("\n") + "\n", timeoutMs: 60_000 });
@@ -53,8 +41,7 @@ else {
     });
     t.match(list, `KEK-${topic}`, "kseal keys list shows the topic's KEK");
 
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    child.kill("SIGTERM");
-    t.equal(await exited, 0, "graceful exit");
+    proxy.child.kill("SIGTERM");
+    t.equal(await proxy.exited, 0, "graceful exit");
   });
 }

@@ -128,7 +128,7 @@ export class ProxyUnderTest {
   }
 
   get bootstrap(): string {
-    return this.process.listen;
+    return this.process.bootstrap;
   }
 
   get adminUrl(): string {

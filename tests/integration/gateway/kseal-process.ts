@@ -6,15 +6,11 @@ import net from "node:net";
 import { Kafka, logLevel } from "kafkajs";
 import { spawnKsealCli, type KsealCli } from "../../rig/kseal-cli.js";
 
-export interface KsealProcess extends KsealCli {
-  /** host:port of the Kafka bootstrap listener. */
-  listen: string;
-}
+export type KsealProcess = KsealCli;
 
 /** Starts the CLI from the source tree; its whole output is kept for the test to read. */
-export async function startKseal(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<KsealProcess> {
-  const k = await spawnKsealCli({ config: configFile, env, startTimeoutMs: timeoutMs, keepBytes: Infinity });
-  return { ...k, listen: k.bootstrap };
+export function startKseal(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<KsealProcess> {
+  return spawnKsealCli({ config: configFile, env, startTimeoutMs: timeoutMs, keepBytes: Infinity });
 }
 
 async function portFree(port: number): Promise<boolean> {

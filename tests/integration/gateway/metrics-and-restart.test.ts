@@ -33,7 +33,7 @@ else {
     writeFileSync(join(dir, "keyfile-path.txt"), join(dir, "local-kms.json") + "\n");
     let k: KsealProcess = await startKseal(config);
     t.teardown(() => k.child.kill("SIGKILL"));
-    const bootstrap = k.listen;
+    const bootstrap = k.bootstrap;
     const adminUrl = `http://${k.admin}`;
 
     // Probes and module info.
@@ -87,7 +87,7 @@ else {
     t.ok(drainLine, `drain reported: ${JSON.stringify(drainLine)}`);
     const ackedAtStop = acked.length;
     k = await startKseal(config);
-    t.equal(k.listen, bootstrap, "restarted on the same bootstrap address");
+    t.equal(k.bootstrap, bootstrap, "restarted on the same bootstrap address");
     while (acked.length < ackedAtStop + 30 && sendErrors < 50) await new Promise((r) => setTimeout(r, 50));
     stopLoad = true;
     await load;
