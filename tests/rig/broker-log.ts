@@ -109,8 +109,16 @@ export function parseDumpLog(text: string): LogBatch[] {
 
 /** Kafka's own reading of the stored batches of one replica of the partition. */
 export async function dumpLog(info: ClusterInfo, topic: string, partition = 0): Promise<LogBatch[]> {
-  const res = await kafkaTool(info, "dump-log", [
-    "--files", segmentFiles(info, topic, partition).join(","), "--deep-iteration", "--print-data-log",
-  ]);
-  return parseDumpLog(res.stdout);
+  // The log cleaner may replace a segment between listing and reading it (compacted topics):
+  // list again and retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await kafkaTool(info, "dump-log", [
+        "--files", segmentFiles(info, topic, partition).join(","), "--deep-iteration", "--print-data-log",
+      ]);
+      return parseDumpLog(res.stdout);
+    } catch (e) {
+      if (attempt >= 3 || !String(e).includes("NoSuchFileException")) throw e;
+    }
+  }
 }
