@@ -28,14 +28,19 @@ export interface KsealChildOptions {
   extraYaml?: string[];
 }
 
-export interface KsealChild {
+/** A proxy process the benchmark measures: kseal, or Kroxylicious for comparison. */
+export interface ProxyUnderTest {
   child: ChildProcess;
+  /** Whose CPU and memory are read from /proc. */
   pid: number;
   bootstrap: string;
-  admin: string;
   output(): string;
-  /** SIGTERM (drain, then exit; the CPU profile is written then), SIGKILL after 30 s. */
+  /** SIGTERM (drain, then exit), SIGKILL after 30 s. */
   stop(): Promise<void>;
+}
+
+export interface KsealChild extends ProxyUnderTest {
+  admin: string;
 }
 
 export async function startKsealChild(o: KsealChildOptions): Promise<KsealChild> {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the proxy benchmark suite. For every record size x topic count it runs, with
- * the modes (direct to the broker, through kseal passthrough, through kseal encrypting) interleaved
- * in rounds so that load on the shared machine hits all alike:
+ * the modes (direct to the broker, through kseal passthrough, through kseal encrypting, and on
+ * request through Kroxylicious encrypting) interleaved in rounds so that load on the shared machine
+ * hits all alike:
  *   - max-throughput produce then consume (LoadGen.java on Kafka's Java client, acks=all),
  *   - a fixed-rate run at a fraction of direct's max produce rate, with produce and end-to-end
  *     latency measured from each record's intended send time (no coordinated omission),
@@ -21,7 +22,8 @@ import { KafkaCluster, clusterFromEnv, kafkajsClient, uniqueTopic, type ClusterI
 import { parseBenchArgs, recordsFor, USAGE, type BenchOptions, type Mode } from "./bench-options.js";
 import { checkTargets, renderTables, renderTargets, summarize, type Cell, type FixedRun, type MaxRun } from "./bench-report.js";
 import { ksealMainAt } from "./host-at-revision.js";
-import { startKsealChild, type KsealChild } from "./kseal-child.js";
+import { startKroxylicious } from "./kroxylicious.js";
+import { startKsealChild, type ProxyUnderTest } from "./kseal-child.js";
 import { consumeMax, produceFixed, produceMax, type LoadTarget } from "./load-gen.js";
 import { UsageWindow, type Usage } from "./proc-usage.js";
 import { formatSummary, summarizeProfile, type ProfileSummary } from "./profile-summary.js";
@@ -68,7 +70,7 @@ async function dropTopics(info: ClusterInfo, names: string[]): Promise<void> {
 }
 
 /** Runs `f` while measuring the proxy of `mode` (nothing for direct). */
-async function measured<T>(proxy: KsealChild | undefined, f: () => Promise<T>): Promise<{ result: T; usage?: Usage }> {
+async function measured<T>(proxy: ProxyUnderTest | undefined, f: () => Promise<T>): Promise<{ result: T; usage?: Usage }> {
   const w = proxy && new UsageWindow(proxy.pid);
   w?.start();
   try {
@@ -102,7 +104,7 @@ function machine(info: ClusterInfo) {
     cpuModel: model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kafka: info.kafkaVersion, brokers: info.brokers.length, loadavgAtStart: load };
 }
 
-async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Record<Mode, KsealChild>>, save: (partial: object) => void) {
+async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Record<Mode, ProxyUnderTest>>, save: (partial: object) => void) {
   const bootstrap = (m: Mode) => (m === "direct" ? info.bootstrap : proxies[m]!.bootstrap);
   const cells: Cell[] = o.sizes.flatMap((size) => o.topics.map((topics) => ({ size, topics })));
   const maxRuns: MaxRun[] = [];
@@ -206,7 +208,7 @@ async function main(): Promise<void> {
     info = cluster.info;
   }
   const dir = mkdtempSync(join(tmpdir(), "kseal-bench-"));
-  const proxies: Partial<Record<Mode, KsealChild>> = {};
+  const proxies: Partial<Record<Mode, ProxyUnderTest>> = {};
   const main = o.at ? ksealMainAt(o.at) : undefined;
   const started = new Date();
   const json = o.json ?? fileURLToPath(new URL(`../../build/bench/bench-${started.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url));
@@ -215,7 +217,8 @@ async function main(): Promise<void> {
     let matrix: Awaited<ReturnType<typeof runMatrix>> | undefined;
     if (!o.profileOnly) {
       for (const m of o.modes) {
-        if (m !== "direct") proxies[m] = await startKsealChild({ target: info.bootstrap, encrypt: m === "encrypt", dir, name: m, main, extraYaml: o.proxyYaml });
+        if (m === "kroxylicious") proxies[m] = await startKroxylicious({ target: info.bootstrap, dir });
+        else if (m !== "direct") proxies[m] = await startKsealChild({ target: info.bootstrap, encrypt: m === "encrypt", dir, name: m, main, extraYaml: o.proxyYaml });
       }
       // Written after every cell too, so a failure late in a long run keeps what was measured.
       matrix = await runMatrix(o, info, proxies, (partial) => writeJson(json, { started: started.toISOString(), machine: env, options: o, ...partial }));
