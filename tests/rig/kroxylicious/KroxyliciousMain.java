@@ -1,7 +1,7 @@
-// Starts a Kroxylicious proxy from a YAML config file, for the benchmark's `kroxylicious` mode:
+// Starts a Kroxylicious proxy from a YAML config file (the test rig's tests/rig/kroxylicious.ts):
 // the same two calls its own launcher makes (parse the configuration, start the proxy), without
 // the command-line front end, which Maven Central does not carry. Prints "KROXYLICIOUS READY"
-// once the proxy listens, and shuts it down on SIGTERM.
+// once the proxy listens; SIGTERM ends the JVM.
 import io.kroxylicious.proxy.KafkaProxy;
 import io.kroxylicious.proxy.config.ConfigParser;
 import io.kroxylicious.proxy.internal.config.Features;

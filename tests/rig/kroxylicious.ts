@@ -1,0 +1,177 @@
+// Kroxylicious, the open-source Kafka proxy whose record-encryption format kseal writes (v2), as a
+// rig component: the format interop test runs records through it and kseal both ways, and the
+// benchmark's `kroxylicious` mode measures it in the same rounds as kseal.
+//
+// Its runtime, record encryption filter and Vault KMS come from Maven Central through
+// kroxylicious/pom.xml; its command-line front end is not published there, so
+// kroxylicious/KroxyliciousMain.java starts the proxy from a config file. The classpath and the
+// compiled launcher are cached in the rig's cache folder. Its KMS is a Vault server
+// (tests/rig/openbao.ts). Topics whose KEK alias has no Vault key are refused
+// (unresolvedKeyPolicy REJECT), so a misconfigured run fails instead of writing plaintext.
+
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { freePorts } from "./free-ports.js";
+import { javaBin } from "./java-process.js";
+import { rigCacheDir } from "./kafka-classpath.js";
+
+const HERE = join(dirname(fileURLToPath(import.meta.url)), "kroxylicious");
+const POM = join(HERE, "pom.xml");
+const LAUNCHER = join(HERE, "KroxyliciousMain.java");
+const SETPRIV = "/usr/bin/setpriv";
+/** The heap LoadGen gets too; the JIT and the collector are the JVM's defaults. */
+const JVM = ["-Xms256m", "-Xmx512m"];
+const READY = "KROXYLICIOUS READY";
+/** Broker node ids it can route to (the rig numbers brokers from 1, at most 9 of them); node n
+ * listens on the bootstrap port + 1 + n - start. */
+const NODE_IDS = { start: 0, end: 9 };
+
+export const KROXYLICIOUS_VERSION = readFileSync(POM, "utf8").match(/<kroxylicious\.version>([^<]+)</)![1]!;
+
+export interface KroxyliciousOptions {
+  /** Bootstrap of the Kafka cluster. */
+  target: string;
+  /** Vault transit engine: base URL (http://host:port) and a token allowed to use it. */
+  vault: { url: string; token: string; mount?: string };
+  /** KEK alias per topic, with $(topicName) (Kroxylicious' TemplateKekSelector). */
+  kekTemplate: string;
+}
+
+export interface Kroxylicious {
+  child: ChildProcess;
+  pid: number;
+  /** host:port clients connect to. */
+  bootstrap: string;
+  output(): string;
+  /** SIGTERM, SIGKILL after 30 s. */
+  stop(): Promise<void>;
+}
+
+/** Classpath of Kroxylicious plus the compiled launcher (resolved and compiled once). */
+export async function kroxyliciousClasspath(): Promise<string> {
+  const hash = createHash("sha256").update(readFileSync(POM)).update(readFileSync(LAUNCHER)).digest("hex").slice(0, 12);
+  const dir = join(rigCacheDir(), `kroxylicious-${hash}`);
+  const cpFile = join(dir, "classpath");
+  const cached = existsSync(cpFile) && existsSync(join(dir, "KroxyliciousMain.class")) && readFileSync(cpFile, "utf8").trim();
+  if (cached && cached.split(":").every((j) => existsSync(j))) return `${cached}:${dir}`;
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const goal = ["-B", "-q", "-f", POM, "dependency:build-classpath", `-Dmdep.outputFile=${join(tmp, "classpath")}`];
+  const mvn = promisify(execFile);
+  try {
+    // Offline first: on a machine that already has the jars this needs no network at all.
+    await mvn("mvn", ["-o", ...goal], { maxBuffer: 16 << 20 }).catch(() => mvn("mvn", goal, { maxBuffer: 16 << 20, timeout: 15 * 60_000 }));
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    const x = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`mvn could not resolve Kroxylicious ${KROXYLICIOUS_VERSION} (${POM}): ${`${x.stdout ?? ""}${x.stderr ?? ""}`.trim().slice(-2000) || x.message}`);
+  }
+  const cp = readFileSync(join(tmp, "classpath"), "utf8").trim();
+  execFileSync("javac", ["-nowarn", "-cp", cp, "-d", tmp, LAUNCHER], { stdio: "inherit" });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return `${cp}:${dir}`;
+}
+
+function config(o: KroxyliciousOptions, listen: string): string {
+  return `virtualClusters:
+  - name: kseal-rig
+    targetCluster:
+      bootstrapServers: ${o.target}
+    gateways:
+      - name: plain
+        portIdentifiesNode:
+          bootstrapAddress: ${listen}
+          nodeIdRanges:
+            - name: brokers
+              start: ${NODE_IDS.start}
+              end: ${NODE_IDS.end}
+filterDefinitions:
+  - name: encrypt
+    type: RecordEncryption
+    config:
+      kms: VaultKmsService
+      kmsConfig:
+        vaultTransitEngineUrl: ${o.vault.url}/v1/${o.vault.mount ?? "transit"}
+        vaultToken:
+          password: ${o.vault.token}
+      selector: TemplateKekSelector
+      selectorConfig:
+        template: ${JSON.stringify(o.kekTemplate)}
+      unresolvedKeyPolicy: REJECT
+defaultFilters:
+  - encrypt
+`;
+}
+
+/**
+ * Starts Kroxylicious encrypting every topic towards `target`. It listens on a free loopback port
+ * P for bootstrap and on the ports above it for the brokers (its port-per-node scheme), so P is
+ * picked with enough free ports above it.
+ */
+export async function startKroxylicious(o: KroxyliciousOptions): Promise<Kroxylicious> {
+  const cp = await kroxyliciousClasspath();
+  const port = await portWithFreeNeighbours(2 + NODE_IDS.end - NODE_IDS.start);
+  // The config holds the Vault token: a private folder, removed on stop.
+  const dir = mkdtempSync(join(tmpdir(), "kseal-kroxylicious-"));
+  const file = join(dir, "proxy.yaml");
+  writeFileSync(file, config(o, `127.0.0.1:${port}`), { mode: 0o600 });
+  const argv = [...(existsSync(SETPRIV) ? [SETPRIV, "--pdeathsig", "KILL", "--"] : []), javaBin(), ...JVM, "-cp", cp, "KroxyliciousMain", file];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const add = (d: Buffer) => {
+    out = (out + d.toString()).slice(-256 * 1024);
+  };
+  child.stdout!.on("data", add);
+  child.stderr!.on("data", add);
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const deadline = Date.now() + 120_000;
+  while (!out.includes(READY)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`Kroxylicious ${child.exitCode !== null ? `exited ${child.exitCode}` : "did not start in 120 s"}: ${out.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    pid: child.pid!,
+    bootstrap: `127.0.0.1:${port}`,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A free port P whose next `n - 1` ports were free a moment ago too. */
+async function portWithFreeNeighbours(n: number): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const [p] = await freePorts(1);
+    const above = Array.from({ length: n - 1 }, (_, i) => p! + 1 + i);
+    if ((await Promise.all(above.map(isFree))).every(Boolean)) return p!;
+  }
+  throw new Error(`no run of ${n} free loopback ports found`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
