@@ -13,7 +13,7 @@ export async function startKroxyliciousChild(target: string): Promise<ProxyUnder
   const vault = await startVault();
   try {
     await vault.createKey(KEK);
-    const k = await startKroxylicious({ target, vault: { url: vault.url, token: vault.rootToken }, kekTemplate: KEK });
+    const k = await startKroxylicious({ target, kms: { vault: { url: vault.url, token: vault.rootToken } }, kekTemplate: KEK });
     return { ...k, stop: async () => { await k.stop(); await vault.stop(); } };
   } catch (e) {
     await vault.stop();

@@ -2,12 +2,13 @@
 // rig component: the format interop test runs records through it and kseal both ways, and the
 // benchmark's `kroxylicious` mode measures it in the same rounds as kseal.
 //
-// Its runtime, record encryption filter and Vault KMS come from Maven Central through
+// Its runtime, record encryption filter and KMS providers come from Maven Central through
 // kroxylicious/pom.xml; its command-line front end is not published there, so
 // kroxylicious/KroxyliciousMain.java starts the proxy from a config file. The classpath and the
-// compiled launcher are cached in the rig's cache folder. Its KMS is a Vault server
-// (tests/rig/openbao.ts). Topics whose KEK alias has no Vault key are refused
-// (unresolvedKeyPolicy REJECT), so a misconfigured run fails instead of writing plaintext.
+// compiled launcher are cached in the rig's cache folder. Its KMS is the rig's Vault server
+// (tests/rig/openbao.ts) or AWS KMS emulator (tests/rig/moto.ts). Topics whose KEK alias has no
+// key are refused (unresolvedKeyPolicy REJECT), so a misconfigured run fails instead of writing
+// plaintext.
 
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -37,8 +38,11 @@ export const KROXYLICIOUS_VERSION = readFileSync(POM, "utf8").match(/<kroxylicio
 export interface KroxyliciousOptions {
   /** Bootstrap of the Kafka cluster. */
   target: string;
-  /** Vault transit engine: base URL (http://host:port) and a token allowed to use it. */
-  vault: { url: string; token: string; mount?: string };
+  /** The KMS: a Vault transit engine (base URL http://host:port and a token allowed to use it),
+   * or an AWS KMS endpoint with long-term credentials. */
+  kms:
+    | { vault: { url: string; token: string; mount?: string } }
+    | { aws: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string } };
   /** KEK alias per topic, with $(topicName) (Kroxylicious' TemplateKekSelector). */
   kekTemplate: string;
 }
@@ -80,6 +84,24 @@ export async function kroxyliciousClasspath(): Promise<string> {
   return `${cp}:${dir}`;
 }
 
+function kmsConfig(kms: KroxyliciousOptions["kms"]): string {
+  if ("vault" in kms) {
+    return `      kms: VaultKmsService
+      kmsConfig:
+        vaultTransitEngineUrl: ${kms.vault.url}/v1/${kms.vault.mount ?? "transit"}
+        vaultToken:
+          password: ${kms.vault.token}`;
+  }
+  return `      kms: AwsKmsService
+      kmsConfig:
+        endpointUrl: ${kms.aws.endpoint}
+        region: ${kms.aws.region}
+        accessKey:
+          password: ${kms.aws.accessKeyId}
+        secretKey:
+          password: ${kms.aws.secretAccessKey}`;
+}
+
 function config(o: KroxyliciousOptions, listen: string): string {
   return `virtualClusters:
   - name: kseal-rig
@@ -97,11 +119,7 @@ filterDefinitions:
   - name: encrypt
     type: RecordEncryption
     config:
-      kms: VaultKmsService
-      kmsConfig:
-        vaultTransitEngineUrl: ${o.vault.url}/v1/${o.vault.mount ?? "transit"}
-        vaultToken:
-          password: ${o.vault.token}
+${kmsConfig(o.kms)}
       selector: TemplateKekSelector
       selectorConfig:
         template: ${JSON.stringify(o.kekTemplate)}
@@ -119,7 +137,7 @@ defaultFilters:
 export async function startKroxylicious(o: KroxyliciousOptions): Promise<Kroxylicious> {
   const cp = await kroxyliciousClasspath();
   const port = await portWithFreeNeighbours(2 + NODE_IDS.end - NODE_IDS.start);
-  // The config holds the Vault token: a private folder, removed on stop.
+  // The config holds the KMS credentials: a private folder, removed on stop.
   const dir = mkdtempSync(join(tmpdir(), "kseal-kroxylicious-"));
   const file = join(dir, "proxy.yaml");
   writeFileSync(file, config(o, `127.0.0.1:${port}`), { mode: 0o600 });

@@ -1,19 +1,65 @@
 // Format interop with Kroxylicious, the proxy whose record-encryption format (v2) kseal writes:
 // records Kroxylicious encrypts decrypt through kseal, and records kseal encrypts decrypt through
-// Kroxylicious, byte for byte (values, keys, headers), both with the same Vault transit KEK, on a
-// real broker. So a cluster can move from one proxy to the other, or run both, without
-// re-encrypting what is stored. Uncompressed and gzip batches (kafkajs writes both).
+// Kroxylicious, byte for byte (values, keys, headers), both with the same KEK, on a real broker,
+// once with Vault Transit (a Vault dev server) and once with AWS KMS (moto): the two EDEK forms.
+// So a cluster can move from one proxy to the other, or run both, without re-encrypting what is
+// stored. Uncompressed and gzip batches (kafkajs writes both).
 import { randomBytes } from "node:crypto";
 import t, { type Test } from "tap";
 import type { KafkaMessage } from "kafkajs";
 import { CompressionTypes } from "kafkajs";
 import { containsBytes, createTopic, kafkaUnavailableReason, kafkajsAt, rawLog, uniqueTopic, useCluster, type ClusterInfo } from "../../rig/index.js";
-import { KROXYLICIOUS_VERSION, startKroxylicious } from "../../rig/kroxylicious.js";
-import { startVault, vaultUnavailableReason, type VaultServer } from "../../rig/openbao.js";
+import { KROXYLICIOUS_VERSION, startKroxylicious, type KroxyliciousOptions } from "../../rig/kroxylicious.js";
+import { motoUnavailableReason, startMoto } from "../../rig/moto.js";
+import { startVault, vaultUnavailableReason } from "../../rig/openbao.js";
+import { decodeAwsEdek } from "../../../host/kms/aws/aws-edek.js";
 import { decodeVaultEdek } from "../../../host/kms/vault/vault-edek.js";
 import { edekOf, readAll, startKmsProxy } from "../kms/kms-proxy-harness.js";
 
-const skip = kafkaUnavailableReason() ?? vaultUnavailableReason();
+interface SharedKms {
+  /** Makes the KEK behind an alias; returns what an EDEK under it names (key name or id). */
+  createKey(alias: string): Promise<string>;
+  /** What an EDEK stored on the broker names. */
+  kekOf(edek: Buffer): string;
+  krox: KroxyliciousOptions["kms"];
+  kseal: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+const providers: Array<{ name: string; skip: string | undefined; start(): Promise<SharedKms> }> = [
+  {
+    name: "Vault Transit",
+    skip: vaultUnavailableReason(),
+    async start() {
+      const v = await startVault();
+      await v.mountTransit();
+      return {
+        createKey: async (alias) => { await v.createKey(alias); return alias; },
+        kekOf: (edek) => decodeVaultEdek(edek).keyName,
+        krox: { vault: { url: v.url, token: v.rootToken } },
+        kseal: { type: "vault", url: v.url, auth: { method: "token", tokenEnv: "KSEAL_TEST_VAULT_TOKEN" } },
+        env: { KSEAL_TEST_VAULT_TOKEN: v.rootToken },
+        stop: () => v.stop(),
+      };
+    },
+  },
+  {
+    name: "AWS KMS (moto)",
+    skip: motoUnavailableReason(),
+    async start() {
+      const m = await startMoto();
+      return {
+        createKey: (alias) => m.createKey(alias),
+        kekOf: (edek) => decodeAwsEdek(edek).keyId,
+        krox: { aws: { endpoint: m.endpoint, region: m.region, ...m.credentials } },
+        kseal: { type: "aws", region: m.region, endpoint: m.endpoint, credentials: { accessKeyIdEnv: "KSEAL_TEST_AK", secretAccessKeyEnv: "KSEAL_TEST_SK" } },
+        env: { KSEAL_TEST_AK: m.credentials.accessKeyId, KSEAL_TEST_SK: m.credentials.secretAccessKey },
+        stop: () => m.stop(),
+      };
+    },
+  },
+];
 
 interface Sent { key: Buffer; value: Buffer; headers: Record<string, Buffer> }
 
@@ -50,32 +96,30 @@ async function atRest(t: Test, info: ClusterInfo, topic: string, secret: string,
   return edekOf(direct[0]!.value!);
 }
 
-t.test(`kseal and Kroxylicious ${KROXYLICIOUS_VERSION} read each other's records`, { skip, timeout: 600_000 }, async (t) => {
-  const info = await useCluster(t);
-  const vault: VaultServer = await startVault();
-  t.teardown(() => vault.stop());
-  await vault.mountTransit();
-  const fromKrox = await createTopic(info, { topic: uniqueTopic("krox-to-kseal"), numPartitions: 1 });
-  const fromKseal = await createTopic(info, { topic: uniqueTopic("kseal-to-krox"), numPartitions: 1 });
-  for (const topic of [fromKrox, fromKseal]) await vault.createKey(`KEK-${topic}`);
+for (const p of providers) {
+  t.test(`kseal and Kroxylicious ${KROXYLICIOUS_VERSION} read each other's records (${p.name})`, { skip: kafkaUnavailableReason() ?? p.skip, timeout: 600_000 }, async (t) => {
+    const info = await useCluster(t);
+    const kms = await p.start();
+    t.teardown(() => kms.stop());
+    const fromKrox = await createTopic(info, { topic: uniqueTopic("krox-to-kseal"), numPartitions: 1 });
+    const fromKseal = await createTopic(info, { topic: uniqueTopic("kseal-to-krox"), numPartitions: 1 });
+    const kek = new Map<string, string>();
+    for (const topic of [fromKrox, fromKseal]) kek.set(topic, await kms.createKey(`KEK-${topic}`));
 
-  const krox = await startKroxylicious({ target: info.bootstrap, vault: { url: vault.url, token: vault.rootToken }, kekTemplate: "KEK-$(topicName)" });
-  t.teardown(() => krox.stop());
-  const kseal = await startKmsProxy(t, info, {
-    kms: { type: "vault", url: vault.url, auth: { method: "token", tokenEnv: "KSEAL_TEST_VAULT_TOKEN" } },
-    kekTemplate: "KEK-$(topicName)",
-    unresolvedKeyPolicy: "reject",
-  }, { KSEAL_TEST_VAULT_TOKEN: vault.rootToken });
+    const krox = await startKroxylicious({ target: info.bootstrap, kms: kms.krox, kekTemplate: "KEK-$(topicName)" });
+    t.teardown(() => krox.stop());
+    const kseal = await startKmsProxy(t, info, { kms: kms.kseal, kekTemplate: "KEK-$(topicName)", unresolvedKeyPolicy: "reject" }, kms.env);
 
-  const secret1 = `krox-secret-${randomBytes(6).toString("hex")}`;
-  const sent1 = await produce(krox.bootstrap, fromKrox, secret1);
-  const edek1 = await atRest(t, info, fromKrox, secret1, "written by Kroxylicious");
-  t.equal(decodeVaultEdek(edek1).keyName, `KEK-${fromKrox}`, "Kroxylicious wrapped its DEK with the topic's Vault key");
-  same(t, await readAll(kseal.bootstrap, fromKrox, 24), sent1, "Kroxylicious -> kseal");
+    const secret1 = `krox-secret-${randomBytes(6).toString("hex")}`;
+    const sent1 = await produce(krox.bootstrap, fromKrox, secret1);
+    const edek1 = await atRest(t, info, fromKrox, secret1, "written by Kroxylicious");
+    t.equal(kms.kekOf(edek1), kek.get(fromKrox), "Kroxylicious wrapped its DEK with the topic's KEK");
+    same(t, await readAll(kseal.bootstrap, fromKrox, 24), sent1, "Kroxylicious -> kseal");
 
-  const secret2 = `kseal-secret-${randomBytes(6).toString("hex")}`;
-  const sent2 = await produce(kseal.bootstrap, fromKseal, secret2);
-  const edek2 = await atRest(t, info, fromKseal, secret2, "written by kseal");
-  t.equal(decodeVaultEdek(edek2).keyName, `KEK-${fromKseal}`, "kseal wrapped its DEK with the topic's Vault key");
-  same(t, await readAll(krox.bootstrap, fromKseal, 24), sent2, "kseal -> Kroxylicious");
-});
+    const secret2 = `kseal-secret-${randomBytes(6).toString("hex")}`;
+    const sent2 = await produce(kseal.bootstrap, fromKseal, secret2);
+    const edek2 = await atRest(t, info, fromKseal, secret2, "written by kseal");
+    t.equal(kms.kekOf(edek2), kek.get(fromKseal), "kseal wrapped its DEK with the topic's KEK");
+    same(t, await readAll(krox.bootstrap, fromKseal, 24), sent2, "kseal -> Kroxylicious");
+  });
+}
