@@ -1,5 +1,6 @@
 // Finds the jars of Apache Kafka (broker and tools) on Maven Central through mvn, and caches the
 // resulting classpath per version. The first resolution on a clean machine downloads ~90 jars.
+// mavenClasspath does the same for any of the rig's POMs (Kroxylicious uses it too).
 
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -41,16 +42,20 @@ async function readCached(file: string): Promise<string | undefined> {
   return cp;
 }
 
-export async function kafkaClasspath(version = kafkaVersion()): Promise<KafkaClasspath> {
-  // Keyed by the POM too, so a changed dependency list resolves afresh.
-  const pomHash = createHash("sha256").update(readFileSync(POM)).digest("hex").slice(0, 12);
-  const file = join(rigCacheDir(), `kafka-${version}-${pomHash}.classpath`);
+/**
+ * The classpath of a POM's dependencies (`props` as -Dkey=value), resolved by mvn once and cached
+ * in the rig's cache folder under `name` and a hash of the POM, so a changed dependency list
+ * resolves afresh. `what` names the artifacts in the error when mvn cannot resolve them.
+ */
+export async function mavenClasspath(pom: string, name: string, what: string, props: Record<string, string> = {}): Promise<{ file: string; classpath: string }> {
+  const pomHash = createHash("sha256").update(readFileSync(pom)).digest("hex").slice(0, 12);
+  const file = join(rigCacheDir(), `${name}-${pomHash}.classpath`);
   const cached = await readCached(file);
-  if (cached) return { version, file, classpath: cached };
+  if (cached) return { file, classpath: cached };
 
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  const goal = ["-B", "-q", "-f", POM, `-Dkafka.version=${version}`, "dependency:build-classpath", `-Dmdep.outputFile=${tmp}`];
+  const goal = ["-B", "-q", "-f", pom, ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), "dependency:build-classpath", `-Dmdep.outputFile=${tmp}`];
   try {
     // Offline first: on a machine that already has the jars this needs no network at all.
     await run("mvn", ["-o", ...goal], { maxBuffer: 16 << 20 }).catch(() =>
@@ -61,9 +66,14 @@ export async function kafkaClasspath(version = kafkaVersion()): Promise<KafkaCla
     await rm(tmp, { force: true });
     const e = err as { stdout?: string; stderr?: string; message: string };
     const detail = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim().split("\n").slice(-15).join("\n");
-    throw new Error(`mvn could not resolve org.apache.kafka:kafka_2.13:${version}: ${detail || e.message}`);
+    throw new Error(`mvn could not resolve ${what}: ${detail || e.message}`);
   }
   const cp = await readCached(file);
   if (!cp) throw new Error(`mvn wrote an unusable classpath to ${file}`);
-  return { version, file, classpath: cp };
+  return { file, classpath: cp };
+}
+
+export async function kafkaClasspath(version = kafkaVersion()): Promise<KafkaClasspath> {
+  const r = await mavenClasspath(POM, `kafka-${version}`, `org.apache.kafka:kafka_2.13:${version}`, { "kafka.version": version });
+  return { version, ...r };
 }

@@ -5,22 +5,21 @@
 // Its runtime, record encryption filter and KMS providers come from Maven Central through
 // kroxylicious/pom.xml; its command-line front end is not published there, so
 // kroxylicious/KroxyliciousMain.java starts the proxy from a config file. The classpath and the
-// compiled launcher are cached in the rig's cache folder. Its KMS is the rig's Vault server
+// compiled launcher are cached in the rig's cache folder (mavenClasspath, as for Kafka). Its KMS is the rig's Vault server
 // (tests/rig/openbao.ts) or AWS KMS emulator (tests/rig/moto.ts). Topics whose KEK alias has no
 // key are refused (unresolvedKeyPolicy REJECT), so a misconfigured run fails instead of writing
 // plaintext.
 
-import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { freePorts } from "./free-ports.js";
 import { javaBin } from "./java-process.js";
-import { rigCacheDir } from "./kafka-classpath.js";
+import { mavenClasspath, rigCacheDir } from "./kafka-classpath.js";
 
 const HERE = join(dirname(fileURLToPath(import.meta.url)), "kroxylicious");
 const POM = join(HERE, "pom.xml");
@@ -57,30 +56,19 @@ export interface Kroxylicious {
   stop(): Promise<void>;
 }
 
-/** Classpath of Kroxylicious plus the compiled launcher (resolved and compiled once). */
+/** Classpath of Kroxylicious plus the launcher, compiled once per source and classpath. */
 export async function kroxyliciousClasspath(): Promise<string> {
-  const hash = createHash("sha256").update(readFileSync(POM)).update(readFileSync(LAUNCHER)).digest("hex").slice(0, 12);
-  const dir = join(rigCacheDir(), `kroxylicious-${hash}`);
-  const cpFile = join(dir, "classpath");
-  const cached = existsSync(cpFile) && existsSync(join(dir, "KroxyliciousMain.class")) && readFileSync(cpFile, "utf8").trim();
-  if (cached && cached.split(":").every((j) => existsSync(j))) return `${cached}:${dir}`;
-  const tmp = `${dir}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const goal = ["-B", "-q", "-f", POM, "dependency:build-classpath", `-Dmdep.outputFile=${join(tmp, "classpath")}`];
-  const mvn = promisify(execFile);
-  try {
-    // Offline first: on a machine that already has the jars this needs no network at all.
-    await mvn("mvn", ["-o", ...goal], { maxBuffer: 16 << 20 }).catch(() => mvn("mvn", goal, { maxBuffer: 16 << 20, timeout: 15 * 60_000 }));
-  } catch (e) {
+  const { classpath: cp } = await mavenClasspath(POM, "kroxylicious", `Kroxylicious ${KROXYLICIOUS_VERSION} (${POM})`);
+  const hash = createHash("sha256").update(readFileSync(LAUNCHER)).update(cp).digest("hex").slice(0, 12);
+  const dir = join(rigCacheDir(), `kroxylicious-launcher-${hash}`);
+  if (!existsSync(join(dir, "KroxyliciousMain.class"))) {
+    const tmp = `${dir}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
-    const x = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`mvn could not resolve Kroxylicious ${KROXYLICIOUS_VERSION} (${POM}): ${`${x.stdout ?? ""}${x.stderr ?? ""}`.trim().slice(-2000) || x.message}`);
+    mkdirSync(tmp, { recursive: true });
+    execFileSync("javac", ["-nowarn", "-cp", cp, "-d", tmp, LAUNCHER], { stdio: "inherit" });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
   }
-  const cp = readFileSync(join(tmp, "classpath"), "utf8").trim();
-  execFileSync("javac", ["-nowarn", "-cp", cp, "-d", tmp, LAUNCHER], { stdio: "inherit" });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
   return `${cp}:${dir}`;
 }
 
