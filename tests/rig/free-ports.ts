@@ -29,3 +29,23 @@ export async function freePorts(count: number): Promise<number[]> {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   }
 }
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, RIG_HOST, () => s.close(() => resolve(true)));
+  });
+}
+
+/** A base port such that base .. base+count-1 are free now (for listeners that take a range of
+ * ports, one per broker: kseal's range mode, Kroxylicious' port-per-node scheme). */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await isFree(base + i);
+    if (ok) return base;
+  }
+  throw new Error(`no range of ${count} free ports`);
+}

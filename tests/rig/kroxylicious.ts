@@ -13,11 +13,10 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePorts } from "./free-ports.js";
+import { freePortRange } from "./free-ports.js";
 import { javaBin } from "./java-process.js";
 import { mavenClasspath, rigCacheDir } from "./kafka-classpath.js";
 
@@ -124,7 +123,7 @@ defaultFilters:
  */
 export async function startKroxylicious(o: KroxyliciousOptions): Promise<Kroxylicious> {
   const cp = await kroxyliciousClasspath();
-  const port = await portWithFreeNeighbours(2 + NODE_IDS.end - NODE_IDS.start);
+  const port = await freePortRange(2 + NODE_IDS.end - NODE_IDS.start);
   // The config holds the KMS credentials: a private folder, removed on stop.
   const dir = mkdtempSync(join(tmpdir(), "kseal-kroxylicious-"));
   const file = join(dir, "proxy.yaml");
@@ -162,22 +161,4 @@ export async function startKroxylicious(o: KroxyliciousOptions): Promise<Kroxyli
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A free port P whose next `n - 1` ports were free a moment ago too. */
-async function portWithFreeNeighbours(n: number): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const [p] = await freePorts(1);
-    const above = Array.from({ length: n - 1 }, (_, i) => p! + 1 + i);
-    if ((await Promise.all(above.map(isFree))).every(Boolean)) return p!;
-  }
-  throw new Error(`no run of ${n} free loopback ports found`);
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
 }

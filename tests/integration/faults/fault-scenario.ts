@@ -17,7 +17,8 @@ import {
   checkDelivery, scanSegments, VerifiableConsumer, VerifiableProducer,
   type DeliveryCheck, type PlaintextScan,
 } from "../../rig/verifiable.js";
-import { freePortRange, parseMetrics, startKseal, type KsealProcess } from "../gateway/kseal-process.js";
+import { parseMetrics, startKseal, type KsealProcess } from "../gateway/kseal-process.js";
+import { freePortRange } from "../../rig/free-ports.js";
 import { KmsRelay } from "./kms-relay.js";
 
 const BUILD = new URL("../../../build/", import.meta.url);

@@ -12,7 +12,7 @@ import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
 import { createTopic, kafkaUnavailableReason, runProcess, useCluster } from "../../rig/index.js";
 import { containerUnavailableReason, dockerfileBaseImage, ensureBaseImage, PODMAN_RUNTIME, ULIMITS } from "./container-base.js";
-import { freePortRange } from "./kseal-process.js";
+import { freePortRange } from "../../rig/free-ports.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const unavailable = kafkaUnavailableReason() ?? containerUnavailableReason();

@@ -1,8 +1,8 @@
 /**
  * The real `kseal start` CLI as a child process with a config file (tests/rig/kseal-cli.ts), and
- * helpers the gateway and fault tests share: free port ranges, metrics text, a plain consumer.
+ * helpers the gateway and fault tests share: metrics text, a plain consumer (free port ranges:
+ * tests/rig/free-ports.ts).
  */
-import net from "node:net";
 import { Kafka, logLevel } from "kafkajs";
 import { spawnKsealCli, type KsealCli } from "../../rig/kseal-cli.js";
 
@@ -11,25 +11,6 @@ export type KsealProcess = KsealCli;
 /** Starts the CLI from the source tree; its whole output is kept for the test to read. */
 export function startKseal(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<KsealProcess> {
   return spawnKsealCli({ config: configFile, env, startTimeoutMs: timeoutMs, keepBytes: Infinity });
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-/** A base port such that base .. base+count-1 are free now (for range-mode node ports). */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let i = 0; i < count && ok; i++) ok = await portFree(base + i);
-    if (ok) return base;
-  }
-  throw new Error("no free port range");
 }
 
 /** Parses Prometheus text into "name{labels}" → value. */

@@ -9,7 +9,8 @@ import { Kafka, logLevel, type Producer } from "kafkajs";
 import t from "tap";
 import { defaultWasmPath } from "../../../host/wasm/filter.js";
 import { createTopic, kafkaUnavailableReason, useCluster } from "../../rig/index.js";
-import { consumeAll, freePortRange, parseMetrics, startKseal, type KsealProcess } from "./kseal-process.js";
+import { consumeAll, parseMetrics, startKseal, type KsealProcess } from "./kseal-process.js";
+import { freePortRange } from "../../rig/free-ports.js";
 
 const unavailable = kafkaUnavailableReason();
 

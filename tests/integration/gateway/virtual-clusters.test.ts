@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
 import { containsBytes, createTopic, kafkaUnavailableReason, rawLog, useCluster } from "../../rig/index.js";
-import { consumeAll, freePortRange, parseMetrics, startKseal } from "./kseal-process.js";
+import { consumeAll, parseMetrics, startKseal } from "./kseal-process.js";
+import { freePortRange } from "../../rig/free-ports.js";
 
 const unavailable = kafkaUnavailableReason();
 
