@@ -4,12 +4,12 @@
 
 import { startKroxylicious } from "../rig/kroxylicious.js";
 import { startVault } from "../rig/openbao.js";
-import type { ProxyUnderTest } from "./kseal-child.js";
+import type { MeasuredProxy } from "./kseal-child.js";
 
 /** One KEK for every topic: the benchmark makes fresh topics per run, and the KMS is called once per DEK either way. */
 const KEK = "kseal-bench";
 
-export async function startKroxyliciousChild(target: string): Promise<ProxyUnderTest> {
+export async function startKroxyliciousChild(target: string): Promise<MeasuredProxy> {
   const vault = await startVault();
   try {
     await vault.createKey(KEK);

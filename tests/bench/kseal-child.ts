@@ -29,7 +29,7 @@ export interface KsealChildOptions {
 }
 
 /** A proxy process the benchmark measures: kseal, or Kroxylicious for comparison. */
-export interface ProxyUnderTest {
+export interface MeasuredProxy {
   child: ChildProcess;
   /** Whose CPU and memory are read from /proc. */
   pid: number;
@@ -39,7 +39,7 @@ export interface ProxyUnderTest {
   stop(): Promise<void>;
 }
 
-export interface KsealChild extends ProxyUnderTest {
+export interface KsealChild extends MeasuredProxy {
   admin: string;
 }
 

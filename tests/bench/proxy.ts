@@ -23,7 +23,7 @@ import { parseBenchArgs, recordsFor, USAGE, type BenchOptions, type Mode } from 
 import { checkTargets, renderTables, renderTargets, summarize, type Cell, type FixedRun, type MaxRun } from "./bench-report.js";
 import { ksealMainAt } from "./host-at-revision.js";
 import { startKroxyliciousChild } from "./kroxylicious-child.js";
-import { startKsealChild, type ProxyUnderTest } from "./kseal-child.js";
+import { startKsealChild, type MeasuredProxy } from "./kseal-child.js";
 import { consumeMax, produceFixed, produceMax, type LoadTarget } from "./load-gen.js";
 import { UsageWindow, type Usage } from "./proc-usage.js";
 import { formatSummary, summarizeProfile, type ProfileSummary } from "./profile-summary.js";
@@ -70,7 +70,7 @@ async function dropTopics(info: ClusterInfo, names: string[]): Promise<void> {
 }
 
 /** Runs `f` while measuring the proxy of `mode` (nothing for direct). */
-async function measured<T>(proxy: ProxyUnderTest | undefined, f: () => Promise<T>): Promise<{ result: T; usage?: Usage }> {
+async function measured<T>(proxy: MeasuredProxy | undefined, f: () => Promise<T>): Promise<{ result: T; usage?: Usage }> {
   const w = proxy && new UsageWindow(proxy.pid);
   w?.start();
   try {
@@ -104,7 +104,7 @@ function machine(info: ClusterInfo) {
     cpuModel: model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kafka: info.kafkaVersion, brokers: info.brokers.length, loadavgAtStart: load };
 }
 
-async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Record<Mode, ProxyUnderTest>>, save: (partial: object) => void) {
+async function runMatrix(o: BenchOptions, info: ClusterInfo, proxies: Partial<Record<Mode, MeasuredProxy>>, save: (partial: object) => void) {
   const bootstrap = (m: Mode) => (m === "direct" ? info.bootstrap : proxies[m]!.bootstrap);
   const cells: Cell[] = o.sizes.flatMap((size) => o.topics.map((topics) => ({ size, topics })));
   const maxRuns: MaxRun[] = [];
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
     info = cluster.info;
   }
   const dir = mkdtempSync(join(tmpdir(), "kseal-bench-"));
-  const proxies: Partial<Record<Mode, ProxyUnderTest>> = {};
+  const proxies: Partial<Record<Mode, MeasuredProxy>> = {};
   const main = o.at ? ksealMainAt(o.at) : undefined;
   const started = new Date();
   const json = o.json ?? fileURLToPath(new URL(`../../build/bench/bench-${started.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url));
