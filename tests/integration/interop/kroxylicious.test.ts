@@ -6,15 +6,14 @@
 // stored. Uncompressed and gzip batches (kafkajs writes both).
 import { randomBytes } from "node:crypto";
 import t, { type Test } from "tap";
-import type { KafkaMessage } from "kafkajs";
-import { CompressionTypes } from "kafkajs";
+import { CompressionTypes, type KafkaMessage } from "kafkajs";
 import { containsBytes, createTopic, kafkaUnavailableReason, kafkajsAt, rawLog, uniqueTopic, useCluster, type ClusterInfo } from "../../rig/index.js";
 import { KROXYLICIOUS_VERSION, startKroxylicious, type KroxyliciousOptions } from "../../rig/kroxylicious.js";
 import { motoUnavailableReason, startMoto } from "../../rig/moto.js";
 import { startVault, vaultUnavailableReason } from "../../rig/openbao.js";
 import { decodeAwsEdek } from "../../../host/kms/aws/aws-edek.js";
 import { decodeVaultEdek } from "../../../host/kms/vault/vault-edek.js";
-import { edekOf, readAll, startKmsProxy } from "../kms/kms-proxy-harness.js";
+import { edekOf, ksealAwsKms, ksealVaultKms, readAll, startKmsProxy, type KsealKms } from "../kms/kms-proxy-harness.js";
 
 interface SharedKms {
   /** Makes the KEK behind an alias; returns what an EDEK under it names (key name or id). */
@@ -22,8 +21,7 @@ interface SharedKms {
   /** What an EDEK stored on the broker names. */
   kekOf(edek: Buffer): string;
   krox: KroxyliciousOptions["kms"];
-  kseal: Record<string, unknown>;
-  env: NodeJS.ProcessEnv;
+  kseal: KsealKms;
   stop(): Promise<void>;
 }
 
@@ -38,8 +36,7 @@ const providers: Array<{ name: string; skip: string | undefined; start(): Promis
         createKey: async (alias) => { await v.createKey(alias); return alias; },
         kekOf: (edek) => decodeVaultEdek(edek).keyName,
         krox: { vault: { url: v.url, token: v.rootToken } },
-        kseal: { type: "vault", url: v.url, auth: { method: "token", tokenEnv: "KSEAL_TEST_VAULT_TOKEN" } },
-        env: { KSEAL_TEST_VAULT_TOKEN: v.rootToken },
+        kseal: ksealVaultKms(v),
         stop: () => v.stop(),
       };
     },
@@ -53,8 +50,7 @@ const providers: Array<{ name: string; skip: string | undefined; start(): Promis
         createKey: (alias) => m.createKey(alias),
         kekOf: (edek) => decodeAwsEdek(edek).keyId,
         krox: { aws: { endpoint: m.endpoint, region: m.region, ...m.credentials } },
-        kseal: { type: "aws", region: m.region, endpoint: m.endpoint, credentials: { accessKeyIdEnv: "KSEAL_TEST_AK", secretAccessKeyEnv: "KSEAL_TEST_SK" } },
-        env: { KSEAL_TEST_AK: m.credentials.accessKeyId, KSEAL_TEST_SK: m.credentials.secretAccessKey },
+        kseal: ksealAwsKms(m),
         stop: () => m.stop(),
       };
     },
@@ -108,7 +104,7 @@ for (const p of providers) {
 
     const krox = await startKroxylicious({ target: info.bootstrap, kms: kms.krox, kekTemplate: "KEK-$(topicName)" });
     t.teardown(() => krox.stop());
-    const kseal = await startKmsProxy(t, info, { kms: kms.kseal, kekTemplate: "KEK-$(topicName)", unresolvedKeyPolicy: "reject" }, kms.env);
+    const kseal = await startKmsProxy(t, info, { kms: kms.kseal.kms, kekTemplate: "KEK-$(topicName)", unresolvedKeyPolicy: "reject" }, kms.kseal.env);
 
     const secret1 = `krox-secret-${randomBytes(6).toString("hex")}`;
     const sent1 = await produce(krox.bootstrap, fromKrox, secret1);

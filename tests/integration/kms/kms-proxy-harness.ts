@@ -9,6 +9,8 @@ import { startEncryption, type EncryptionRuntime } from "../../../host/filters/e
 import { KsealProxy } from "../../../host/proxy/proxy.js";
 import { readUvarint } from "../../../host/kms/vault/vault-edek.js";
 import { kafkajsAt, uniqueTopic, type ClusterInfo } from "../../rig/index.js";
+import type { MotoServer } from "../../rig/moto.js";
+import type { VaultServer } from "../../rig/openbao.js";
 
 export interface KmsProxy {
   bootstrap: string;
@@ -36,6 +38,28 @@ export async function startKmsProxy(
   };
   t.teardown(stop);
   return { bootstrap: proxy.bootstrapAddress, runtime, stop };
+}
+
+/** kseal's `encryption.kms` section for a remote KMS, and the environment its secrets are read from. */
+export interface KsealKms {
+  kms: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The rig's Vault dev server, reached at `url` (default: directly), by root token. */
+export function ksealVaultKms(v: VaultServer, url = v.url): KsealKms {
+  return {
+    kms: { type: "vault", url, auth: { method: "token", tokenEnv: "KSEAL_TEST_VAULT_TOKEN" } },
+    env: { KSEAL_TEST_VAULT_TOKEN: v.rootToken },
+  };
+}
+
+/** The rig's moto AWS KMS, reached at `url` (default: directly), with its fixed credentials. */
+export function ksealAwsKms(m: MotoServer, url = m.endpoint): KsealKms {
+  return {
+    kms: { type: "aws", region: m.region, endpoint: url, credentials: { accessKeyIdEnv: "KSEAL_TEST_AK", secretAccessKeyEnv: "KSEAL_TEST_SK" } },
+    env: { KSEAL_TEST_AK: m.credentials.accessKeyId, KSEAL_TEST_SK: m.credentials.secretAccessKey },
+  };
 }
 
 /** The EDEK inside a value as stored on the broker (cipher id, uvarint length, EDEK, ...). */

@@ -12,7 +12,7 @@ import { containsBytes, createTopic, kafkaUnavailableReason, kafkajsAt, rawLog, 
 import { motoUnavailableReason, startMoto } from "../../rig/moto.js";
 import { startVault, vaultUnavailableReason } from "../../rig/openbao.js";
 import { KmsGate } from "./kms-gate.js";
-import { edekOf, readAll, startKmsProxy } from "./kms-proxy-harness.js";
+import { edekOf, ksealAwsKms, ksealVaultKms, readAll, startKmsProxy } from "./kms-proxy-harness.js";
 
 interface Kms {
   port: number;
@@ -38,8 +38,8 @@ const providers: Array<{ name: string; skip: string | undefined; start(): Promis
         port: v.port,
         createKey: (a) => v.createKey(a),
         rotate: (a) => v.rotateKey(a),
-        encryption: (url) => ({ kms: { type: "vault", url, auth: { method: "token", tokenEnv: "KSEAL_TEST_VAULT_TOKEN" }, ...RESILIENCE } }),
-        env: { KSEAL_TEST_VAULT_TOKEN: v.rootToken },
+        encryption: (url) => ({ kms: { ...ksealVaultKms(v, url).kms, ...RESILIENCE } }),
+        env: ksealVaultKms(v).env,
         kekOf: async (edek) => {
           const e = decodeVaultEdek(edek);
           return `${e.keyName}@${e.ciphertext.split(":")[1]}`;
@@ -57,8 +57,8 @@ const providers: Array<{ name: string; skip: string | undefined; start(): Promis
         port: m.port,
         createKey: async (a) => { await m.createKey(a); },
         rotate: async (a) => { await m.rotateAlias(a); },
-        encryption: (url) => ({ kms: { type: "aws", region: m.region, endpoint: url, credentials: { accessKeyIdEnv: "KSEAL_TEST_AK", secretAccessKeyEnv: "KSEAL_TEST_SK" }, ...RESILIENCE } }),
-        env: { KSEAL_TEST_AK: m.credentials.accessKeyId, KSEAL_TEST_SK: m.credentials.secretAccessKey },
+        encryption: (url) => ({ kms: { ...ksealAwsKms(m, url).kms, ...RESILIENCE } }),
+        env: ksealAwsKms(m).env,
         kekOf: async (edek) => decodeAwsEdek(edek).keyId,
         stop: () => m.stop(),
       };
