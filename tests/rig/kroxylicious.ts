@@ -10,20 +10,19 @@
 // key are refused (unresolvedKeyPolicy REJECT), so a misconfigured run fails instead of writing
 // plaintext.
 
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePortRange } from "./free-ports.js";
-import { javaBin } from "./java-process.js";
+import { spawnJava } from "./java-process.js";
 import { mavenClasspath, rigCacheDir } from "./kafka-classpath.js";
 
 const HERE = join(dirname(fileURLToPath(import.meta.url)), "kroxylicious");
 const POM = join(HERE, "pom.xml");
 const LAUNCHER = join(HERE, "KroxyliciousMain.java");
-const SETPRIV = "/usr/bin/setpriv";
 /** The heap LoadGen gets too; the JIT and the collector are the JVM's defaults. */
 const JVM = ["-Xms256m", "-Xmx512m"];
 const READY = "KROXYLICIOUS READY";
@@ -124,25 +123,21 @@ defaultFilters:
 export async function startKroxylicious(o: KroxyliciousOptions): Promise<Kroxylicious> {
   const cp = await kroxyliciousClasspath();
   const port = await freePortRange(2 + NODE_IDS.end - NODE_IDS.start);
-  // The config holds the KMS credentials: a private folder, removed on stop.
+  // The config holds the KMS credentials: a private folder (with the JVM's log), removed on stop.
   const dir = mkdtempSync(join(tmpdir(), "kseal-kroxylicious-"));
   const file = join(dir, "proxy.yaml");
   writeFileSync(file, config(o, `127.0.0.1:${port}`), { mode: 0o600 });
-  const argv = [...(existsSync(SETPRIV) ? [SETPRIV, "--pdeathsig", "KILL", "--"] : []), javaBin(), ...JVM, "-cp", cp, "KroxyliciousMain", file];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const add = (d: Buffer) => {
-    out = (out + d.toString()).slice(-256 * 1024);
-  };
-  child.stdout!.on("data", add);
-  child.stderr!.on("data", add);
+  const log = join(dir, "kroxylicious.log");
+  const child = spawnJava({ classpath: cp, mainClass: "KroxyliciousMain", args: [file], jvmOpts: JVM }, log);
+  const output = () => (existsSync(log) ? readFileSync(log, "utf8").slice(-256 * 1024) : "");
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const deadline = Date.now() + 120_000;
-  while (!out.includes(READY)) {
+  while (!output().includes(READY)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
+      const tail = output().slice(-3000);
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`Kroxylicious ${child.exitCode !== null ? `exited ${child.exitCode}` : "did not start in 120 s"}: ${out.slice(-3000)}`);
+      throw new Error(`Kroxylicious ${child.exitCode !== null ? `exited ${child.exitCode}` : "did not start in 120 s"}: ${tail}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -150,7 +145,7 @@ export async function startKroxylicious(o: KroxyliciousOptions): Promise<Kroxyli
     child,
     pid: child.pid!,
     bootstrap: `127.0.0.1:${port}`,
-    output: () => out,
+    output,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
