@@ -50,5 +50,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.KSEAL_ADMIN_PORT||9190)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM drains (limits.shutdownDrainMs); give `podman stop` / Kubernetes more than that.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "/opt/kseal/build/host/cli/main.js"]
+# Node options: host/cli/node-flags.ts.
+ENTRYPOINT ["node", "--initial-old-space-size=64", "/opt/kseal/build/host/cli/main.js"]
 CMD ["start", "--config", "/etc/kseal/kseal.yaml"]

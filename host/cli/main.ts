@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
 /**
  * kseal command line: `kseal start [--config file.yaml] [flags]`, `kseal version`, `--help`.
  */
@@ -22,6 +22,7 @@ import { KsealProxy } from "../proxy/proxy.js";
 import { parseEncryptionConfig } from "../config/encryption-config.js";
 import { startEncryption, type EncryptionRuntime } from "../filters/encryption-runtime.js";
 import { runKeysCommand } from "./keys.js";
+import { missingNodeFlags } from "./node-flags.js";
 import { metrics } from "../admin/metrics.js";
 import { proxyObserver, type KmsSnapshot } from "../admin/proxy-metrics.js";
 import { startAdmin, type AdminCluster } from "../admin/start-admin.js";
@@ -244,6 +245,8 @@ async function start(args: string[]): Promise<number> {
     return 0;
   }
   if (config.logLevel) setLogLevel(config.logLevel);
+  const missing = missingNodeFlags();
+  if (missing.length > 0) log.info({ missing }, "node started without kseal's node options (host/cli/node-flags.ts): garbage collection costs more CPU under load");
   // Virtual clusters start one after the other; if one fails, those already up are stopped.
   const running: RunningCluster[] = [];
   try {

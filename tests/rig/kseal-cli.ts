@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { NODE_FLAGS } from "../../host/cli/node-flags.js";
 
 /** The CLI from the source tree (run with tsx). */
 export const KSEAL_SOURCE_MAIN = fileURLToPath(new URL("../../host/cli/main.ts", import.meta.url));
@@ -17,7 +18,9 @@ export interface KsealCliOptions {
   args?: string[];
   /** The CLI entry: KSEAL_SOURCE_MAIN (default, run under tsx) or a compiled main.js. */
   main?: string;
-  /** Node options before the entry (e.g. --cpu-prof, --import of a reporter). */
+  /** kseal's own node options (default NODE_FLAGS, as every launch path passes them). */
+  nodeFlags?: readonly string[];
+  /** More node options before the entry (e.g. --cpu-prof, --import of a reporter). */
   nodeArgs?: string[];
   /** Command the node command line runs under (e.g. setpriv --pdeathsig KILL --). */
   wrapper?: string[];
@@ -44,7 +47,7 @@ export interface KsealCli {
 export async function spawnKsealCli(o: KsealCliOptions): Promise<KsealCli> {
   const main = o.main ?? KSEAL_SOURCE_MAIN;
   const tsx = main.endsWith(".ts") ? ["--import", "tsx"] : [];
-  const argv = [...(o.wrapper ?? []), process.execPath, ...tsx, ...(o.nodeArgs ?? []), main, "start", ...(o.config ? ["--config", o.config] : []), ...(o.args ?? [])];
+  const argv = [...(o.wrapper ?? []), process.execPath, ...(o.nodeFlags ?? NODE_FLAGS), ...tsx, ...(o.nodeArgs ?? []), main, "start", ...(o.config ? ["--config", o.config] : []), ...(o.args ?? [])];
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, KSEAL_LOG_LEVEL: "info", ...o.env },
