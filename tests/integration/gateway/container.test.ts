@@ -102,6 +102,8 @@ else {
 
     podman(["stop", "-t", "30", name], 60_000);
     t.equal(podman(["inspect", "--format", "{{.State.ExitCode}}", name]).trim(), "0", "podman stop: exit code 0");
-    t.match(podman(["logs", name]), /"msg":"kseal proxy stopped"/, "drained before exiting");
+    const logs = podman(["logs", name]);
+    t.match(logs, /"msg":"kseal proxy stopped"/, "drained before exiting");
+    t.notMatch(logs, /started without kseal's node options/, "the image runs node with kseal's node options");
   });
 }
