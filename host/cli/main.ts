@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=64
+#!/usr/bin/env node
 /**
  * kseal command line: `kseal start [--config file.yaml] [flags]`, `kseal version`, `--help`.
  */

@@ -1,8 +1,9 @@
 /**
  * The node options kseal runs with. They only work on node's command line (not in NODE_OPTIONS,
- * not set at run time), so every launch path passes them: the `kseal` bin's shebang
- * (host/cli/main.ts), `npm start`, the container's ENTRYPOINT (Dockerfile) and the test rig
- * (tests/rig/kseal-cli.ts). tests/host/proxy/node-flags.test.ts checks that they agree.
+ * not set at run time), so the launch paths pass them: `npm start`, the container's ENTRYPOINT
+ * (Dockerfile) and the test rig (tests/rig/kseal-cli.ts); tests/host/proxy/node-flags.test.ts
+ * checks that they agree. The `kseal` bin keeps a plain `#!/usr/bin/env node` (options in a
+ * shebang need `env -S`, which busybox lacks); started that way, kseal logs a hint.
  *
  * --initial-old-space-size=64: kseal's own heap is small (about 9 MB) while megabytes of records
  * a second pass through it in buffers. With V8's default sizing the old generation's limit after

@@ -1,6 +1,6 @@
-// kseal's node options (host/cli/node-flags.ts) on every launch path: the bin's shebang,
-// `npm start`, the container's ENTRYPOINT and the rig that starts kseal for the tests; and the
-// log's hint when they are missing.
+// kseal's node options (host/cli/node-flags.ts) on the launch paths: `npm start`, the
+// container's ENTRYPOINT and the rig that starts kseal for the tests; and the log's hint when
+// they are missing.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import t from "tap";
@@ -11,8 +11,7 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 const read = (f: string) => readFileSync(root + f, "utf8");
 const flags = NODE_FLAGS.join(" ");
 
-t.test("every launch path passes the node options", async (t) => {
-  t.equal(read("host/cli/main.ts").split("\n")[0], `#!/usr/bin/env -S node ${flags}`, "the kseal bin's shebang");
+t.test("npm start and the container pass the node options", async (t) => {
   const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
   t.match(pkg.scripts.start, `node ${flags} build/host/cli/main.js start`, "npm start");
   const entry = /^ENTRYPOINT (\[.*\])$/m.exec(read("Dockerfile"));
