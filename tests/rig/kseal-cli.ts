@@ -18,7 +18,7 @@ export interface KsealCliOptions {
   args?: string[];
   /** The CLI entry: KSEAL_SOURCE_MAIN (default, run under tsx) or a compiled main.js. */
   main?: string;
-  /** kseal's own node options (default NODE_FLAGS, as every launch path passes them). */
+  /** kseal's own node options (default NODE_FLAGS, as npm start and the container pass them). */
   nodeFlags?: readonly string[];
   /** More node options before the entry (e.g. --cpu-prof, --import of a reporter). */
   nodeArgs?: string[];
