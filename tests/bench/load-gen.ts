@@ -2,13 +2,11 @@
 // fixed-rate producer that measures latency from the intended send time) on the rig's Kafka
 // client jars. The class is compiled once per source and classpath into build/bench/.
 
-import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClusterInfo } from "../rig/index.js";
-import { runJava } from "../rig/java-process.js";
+import { compiledJava, runJava } from "../rig/java-process.js";
 
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), "LoadGen.java");
 const OUT_ROOT = fileURLToPath(new URL("../../build/bench/", import.meta.url));
@@ -46,18 +44,7 @@ export interface FixedRateResult {
 }
 
 function classDir(info: ClusterInfo): string {
-  const cp = readFileSync(info.classpathFile, "utf8").trim();
-  const hash = createHash("sha256").update(readFileSync(SOURCE)).update(cp).digest("hex").slice(0, 12);
-  const dir = join(OUT_ROOT, `loadgen-${hash}`);
-  if (!existsSync(join(dir, "LoadGen.class"))) {
-    const tmp = `${dir}.${process.pid}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-    execFileSync("javac", ["-nowarn", "-cp", cp, "-d", tmp, SOURCE], { stdio: "inherit" });
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  }
-  return dir;
+  return compiledJava(SOURCE, readFileSync(info.classpathFile, "utf8").trim(), OUT_ROOT, "loadgen");
 }
 
 async function run<T>(info: ClusterInfo, args: string[], timeoutMs: number): Promise<T> {

@@ -2,8 +2,10 @@
 // parent-death signal (util-linux `setpriv --pdeathsig`), so a test process or rig supervisor that
 // dies, even by SIGKILL, takes its JVMs with it instead of leaving brokers behind.
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, openSync, closeSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
 import { runProcess, type RunOptions, type RunResult } from "./run-process.js";
 
 const SETPRIV = "/usr/bin/setpriv";
@@ -66,4 +68,24 @@ export type { RunOptions, RunResult } from "./run-process.js";
 export function runJava(cmd: JavaCommand, opts: RunOptions = {}): Promise<RunResult> {
   const argv = withPdeathsig(javaArgv(cmd));
   return runProcess(argv[0]!, argv.slice(1), { ...opts, cwd: cmd.cwd, env: cmd.env });
+}
+
+/**
+ * Compiles one Java source against `classpath` into `<outRoot>/<name>-<hash>` (the hash covers
+ * the source and the classpath) unless that folder already holds its class, and returns the
+ * folder. It is built in a temporary folder and renamed into place, so a concurrent or
+ * interrupted build never leaves a half-written one behind.
+ */
+export function compiledJava(source: string, classpath: string, outRoot: string, name: string): string {
+  const hash = createHash("sha256").update(readFileSync(source)).update(classpath).digest("hex").slice(0, 12);
+  const dir = join(outRoot, `${name}-${hash}`);
+  if (!existsSync(join(dir, basename(source, ".java") + ".class"))) {
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    execFileSync("javac", ["-nowarn", "-cp", classpath, "-d", tmp, source], { stdio: "inherit" });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+  return dir;
 }

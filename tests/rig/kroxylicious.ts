@@ -10,14 +10,13 @@
 // key are refused (unresolvedKeyPolicy REJECT), so a misconfigured run fails instead of writing
 // plaintext.
 
-import { execFileSync, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePortRange } from "./free-ports.js";
-import { spawnJava } from "./java-process.js";
+import { compiledJava, spawnJava } from "./java-process.js";
 import { mavenClasspath, rigCacheDir } from "./kafka-classpath.js";
 
 const HERE = join(dirname(fileURLToPath(import.meta.url)), "kroxylicious");
@@ -57,16 +56,7 @@ export interface Kroxylicious {
 /** Classpath of Kroxylicious plus the launcher, compiled once per source and classpath. */
 export async function kroxyliciousClasspath(): Promise<string> {
   const { classpath: cp } = await mavenClasspath(POM, "kroxylicious", `Kroxylicious ${KROXYLICIOUS_VERSION} (${POM})`);
-  const hash = createHash("sha256").update(readFileSync(LAUNCHER)).update(cp).digest("hex").slice(0, 12);
-  const dir = join(rigCacheDir(), `kroxylicious-launcher-${hash}`);
-  if (!existsSync(join(dir, "KroxyliciousMain.class"))) {
-    const tmp = `${dir}.${process.pid}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-    execFileSync("javac", ["-nowarn", "-cp", cp, "-d", tmp, LAUNCHER], { stdio: "inherit" });
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  }
+  const dir = compiledJava(LAUNCHER, cp, rigCacheDir(), "kroxylicious-launcher");
   return `${cp}:${dir}`;
 }
 
