@@ -9,11 +9,9 @@ import t, { type Test } from "tap";
 import { CompressionTypes, type KafkaMessage } from "kafkajs";
 import { containsBytes, createTopic, kafkaUnavailableReason, kafkajsAt, rawLog, uniqueTopic, useCluster, type ClusterInfo } from "../../rig/index.js";
 import { KROXYLICIOUS_VERSION, startKroxylicious, type KroxyliciousOptions } from "../../rig/kroxylicious.js";
-import { motoUnavailableReason, startMoto } from "../../rig/moto.js";
-import { startVault, vaultUnavailableReason } from "../../rig/openbao.js";
 import { decodeAwsEdek } from "../../../host/kms/aws/aws-edek.js";
 import { decodeVaultEdek } from "../../../host/kms/vault/vault-edek.js";
-import { edekOf, ksealAwsKms, ksealVaultKms, readAll, startKmsProxy, type KsealKms } from "../kms/kms-proxy-harness.js";
+import { edekOf, ksealAwsKms, ksealVaultKms, readAll, remoteKmsCases, startKmsProxy, type KsealKms } from "../kms/kms-proxy-harness.js";
 
 interface SharedKms {
   /** Makes the KEK behind an alias; returns what an EDEK under it names (key name or id). */
@@ -22,40 +20,22 @@ interface SharedKms {
   kekOf(edek: Buffer): string;
   krox: KroxyliciousOptions["kms"];
   kseal: KsealKms;
-  stop(): Promise<void>;
 }
 
-const providers: Array<{ name: string; skip: string | undefined; start(): Promise<SharedKms> }> = [
-  {
-    name: "Vault Transit",
-    skip: vaultUnavailableReason(),
-    async start() {
-      const v = await startVault();
-      await v.mountTransit();
-      return {
-        createKey: async (alias) => { await v.createKey(alias); return alias; },
-        kekOf: (edek) => decodeVaultEdek(edek).keyName,
-        krox: { vault: { url: v.url, token: v.rootToken } },
-        kseal: ksealVaultKms(v),
-        stop: () => v.stop(),
-      };
-    },
-  },
-  {
-    name: "AWS KMS (moto)",
-    skip: motoUnavailableReason(),
-    async start() {
-      const m = await startMoto();
-      return {
-        createKey: (alias) => m.createKey(alias),
-        kekOf: (edek) => decodeAwsEdek(edek).keyId,
-        krox: { aws: { endpoint: m.endpoint, region: m.region, ...m.credentials } },
-        kseal: ksealAwsKms(m),
-        stop: () => m.stop(),
-      };
-    },
-  },
-];
+const providers = remoteKmsCases<SharedKms>(
+  (v) => ({
+    createKey: async (alias) => { await v.createKey(alias); return alias; },
+    kekOf: (edek) => decodeVaultEdek(edek).keyName,
+    krox: { vault: { url: v.url, token: v.rootToken } },
+    kseal: ksealVaultKms(v),
+  }),
+  (m) => ({
+    createKey: (alias) => m.createKey(alias),
+    kekOf: (edek) => decodeAwsEdek(edek).keyId,
+    krox: { aws: { endpoint: m.endpoint, region: m.region, ...m.credentials } },
+    kseal: ksealAwsKms(m),
+  }),
+);
 
 interface Sent { key: Buffer; value: Buffer; headers: Record<string, Buffer> }
 

@@ -9,8 +9,8 @@ import { startEncryption, type EncryptionRuntime } from "../../../host/filters/e
 import { KsealProxy } from "../../../host/proxy/proxy.js";
 import { readUvarint } from "../../../host/kms/vault/vault-edek.js";
 import { kafkajsAt, uniqueTopic, type ClusterInfo } from "../../rig/index.js";
-import type { MotoServer } from "../../rig/moto.js";
-import type { VaultServer } from "../../rig/openbao.js";
+import { motoUnavailableReason, startMoto, type MotoServer } from "../../rig/moto.js";
+import { startVault, vaultUnavailableReason, type VaultServer } from "../../rig/openbao.js";
 
 export interface KmsProxy {
   bootstrap: string;
@@ -60,6 +60,40 @@ export function ksealAwsKms(m: MotoServer, url = m.endpoint): KsealKms {
     kms: { type: "aws", region: m.region, endpoint: url, credentials: { accessKeyIdEnv: "KSEAL_TEST_AK", secretAccessKeyEnv: "KSEAL_TEST_SK" } },
     env: { KSEAL_TEST_AK: m.credentials.accessKeyId, KSEAL_TEST_SK: m.credentials.secretAccessKey },
   };
+}
+
+/** One remote KMS of the rig as a test case: started on demand, skipped where it cannot run. */
+export interface RemoteKmsCase<T> {
+  name: string;
+  skip: string | undefined;
+  start(): Promise<T & { stop(): Promise<void> }>;
+}
+
+/**
+ * The rig's two remote KMSs as test cases: a Vault dev server with the transit engine mounted,
+ * and moto for AWS KMS. `vault` and `aws` turn the started server into what the test needs; the
+ * case stops the server.
+ */
+export function remoteKmsCases<T>(vault: (v: VaultServer) => T, aws: (m: MotoServer) => T): RemoteKmsCase<T>[] {
+  return [
+    {
+      name: "Vault Transit",
+      skip: vaultUnavailableReason(),
+      async start() {
+        const v = await startVault();
+        await v.mountTransit();
+        return { ...vault(v), stop: () => v.stop() };
+      },
+    },
+    {
+      name: "AWS KMS (moto)",
+      skip: motoUnavailableReason(),
+      async start() {
+        const m = await startMoto();
+        return { ...aws(m), stop: () => m.stop() };
+      },
+    },
+  ];
 }
 
 /** The EDEK inside a value as stored on the broker (cipher id, uvarint length, EDEK, ...). */

@@ -9,10 +9,8 @@ import type { ResilientKms } from "../../../host/kms/resilient-kms.js";
 import { decodeAwsEdek } from "../../../host/kms/aws/aws-edek.js";
 import { decodeVaultEdek } from "../../../host/kms/vault/vault-edek.js";
 import { containsBytes, createTopic, kafkaUnavailableReason, kafkajsAt, rawLog, uniqueTopic, useCluster } from "../../rig/index.js";
-import { motoUnavailableReason, startMoto } from "../../rig/moto.js";
-import { startVault, vaultUnavailableReason } from "../../rig/openbao.js";
 import { KmsGate } from "./kms-gate.js";
-import { edekOf, ksealAwsKms, ksealVaultKms, readAll, startKmsProxy } from "./kms-proxy-harness.js";
+import { edekOf, ksealAwsKms, ksealVaultKms, readAll, remoteKmsCases, startKmsProxy, type RemoteKmsCase } from "./kms-proxy-harness.js";
 
 interface Kms {
   port: number;
@@ -22,53 +20,35 @@ interface Kms {
   env: NodeJS.ProcessEnv;
   /** Which KEK (version) an EDEK from the broker names. */
   kekOf(edek: Buffer): Promise<string>;
-  stop(): Promise<void>;
 }
 
 const RESILIENCE = { timeoutMs: 3000, retry: { maxAttempts: 3, baseDelayMs: 50, attemptTimeoutMs: 1000 }, breaker: { failureThreshold: 3, openMs: 1000 } };
 
-const providers: Array<{ name: string; skip: string | undefined; start(): Promise<Kms> }> = [
-  {
-    name: "Vault Transit",
-    skip: vaultUnavailableReason(),
-    async start() {
-      const v = await startVault();
-      await v.mountTransit();
-      return {
-        port: v.port,
-        createKey: (a) => v.createKey(a),
-        rotate: (a) => v.rotateKey(a),
-        encryption: (url) => ({ kms: { ...ksealVaultKms(v, url).kms, ...RESILIENCE } }),
-        env: ksealVaultKms(v).env,
-        kekOf: async (edek) => {
-          const e = decodeVaultEdek(edek);
-          return `${e.keyName}@${e.ciphertext.split(":")[1]}`;
-        },
-        stop: () => v.stop(),
-      };
+const providers = remoteKmsCases<Kms>(
+  (v) => ({
+    port: v.port,
+    createKey: (a) => v.createKey(a),
+    rotate: (a) => v.rotateKey(a),
+    encryption: (url) => ({ kms: { ...ksealVaultKms(v, url).kms, ...RESILIENCE } }),
+    env: ksealVaultKms(v).env,
+    kekOf: async (edek) => {
+      const e = decodeVaultEdek(edek);
+      return `${e.keyName}@${e.ciphertext.split(":")[1]}`;
     },
-  },
-  {
-    name: "AWS KMS (moto)",
-    skip: motoUnavailableReason(),
-    async start() {
-      const m = await startMoto();
-      return {
-        port: m.port,
-        createKey: async (a) => { await m.createKey(a); },
-        rotate: async (a) => { await m.rotateAlias(a); },
-        encryption: (url) => ({ kms: { ...ksealAwsKms(m, url).kms, ...RESILIENCE } }),
-        env: ksealAwsKms(m).env,
-        kekOf: async (edek) => decodeAwsEdek(edek).keyId,
-        stop: () => m.stop(),
-      };
-    },
-  },
-];
+  }),
+  (m) => ({
+    port: m.port,
+    createKey: async (a) => { await m.createKey(a); },
+    rotate: async (a) => { await m.rotateAlias(a); },
+    encryption: (url) => ({ kms: { ...ksealAwsKms(m, url).kms, ...RESILIENCE } }),
+    env: ksealAwsKms(m).env,
+    kekOf: async (edek) => decodeAwsEdek(edek).keyId,
+  }),
+);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function run(t: Test, start: () => Promise<Kms>): Promise<void> {
+async function run(t: Test, start: RemoteKmsCase<Kms>["start"]): Promise<void> {
   const info = await useCluster(t);
   const kms = await start();
   t.teardown(() => kms.stop());
